@@ -1,0 +1,2 @@
+# discover/: the daemon and the parsers it shares with kexboot-probe.
+include discover/parsers/local.mk

@@ -1,0 +1,1 @@
+# Parser framework and parsers (library shared by kexboot-discover and kexboot-probe).

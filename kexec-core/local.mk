@@ -1,0 +1,1 @@
+# kexec-core/: the embedded kexec engine (library) — owned by the engine work.
