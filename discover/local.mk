@@ -1,2 +1,3 @@
 # discover/: the daemon and the parsers it shares with kexboot-probe.
 include discover/parsers/local.mk
+include discover/block.mk
