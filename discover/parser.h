@@ -35,6 +35,7 @@ enum kb_file_type {
 struct kb_file_info {
 	uint32_t type; /* enum kb_file_type */
 	uint64_t size;
+	uint64_t ino;  /* identity of the file on its device (inode), 0 if unknown */
 };
 
 /* File and device access injected into parsers. `dev` NULL means the device
@@ -57,6 +58,12 @@ struct kb_parse_fs {
 			   const char **ret_dev);
 	/* Describe a device by id (NULL = own); NULL if unknown. */
 	const struct kb_device *(*get_device)(struct kb_parse_fs *fs, const char *dev);
+	/* Optional (may be NULL): read at most len bytes at offset off of a regular
+	 * file into a talloc buffer under ctx (short read at end of file). */
+	int (*read_range)(struct kb_parse_fs *fs, void *ctx, const char *dev, const char *path,
+			  uint64_t off, size_t len, char **ret_buf, size_t *ret_len);
+	/* The device id that dev == NULL stands for; kb_parse_ctx_init sets it. */
+	const char *current;
 	void *data; /* backend private */
 };
 
@@ -81,6 +88,11 @@ struct kb_parse_ctx {
 	struct kb_parse_error *errors; /* talloc array */
 	unsigned n_errors;
 	int timeout_s;              /* config's timeout, -1 if none */
+
+	/* Set when GRUB's blscfg listed this device's BLS entries, so the BLS
+	 * parser does not list them a second time. */
+	bool bls_consumed;
+	void *priv; /* parser.c private state (duplicate detection, seen files) */
 };
 
 struct kb_parser {
@@ -89,10 +101,32 @@ struct kb_parser {
 	/* Parse one config file found at path. Options and errors go into pctx.
 	 * Returns 0, or -errno when the file could not be used at all. */
 	int (*parse)(struct kb_parse_ctx *pctx, const char *path, const char *buf, size_t len);
+	/* Optional: parsers whose config is a set of files (BLS entries, UKIs)
+	 * find and read them through pctx->fs themselves; when set, kb_parse_device
+	 * calls scan once instead of reading config_paths one by one. */
+	int (*scan)(struct kb_parse_ctx *pctx);
 };
 
 /* The table of parsers, NULL-terminated, in the order they are tried. */
 extern const struct kb_parser *const kb_parsers[];
+
+/* Config locations, one NULL-terminated list per parser, all defined next to
+ * kb_parsers in parser.c (the one table, mirrored in doc/config-formats.md). */
+extern const char *const kb_config_paths_native[];
+extern const char *const kb_config_paths_grub2[];
+extern const char *const kb_config_paths_bls[];
+extern const char *const kb_config_paths_uki[];
+extern const char *const kb_config_paths_syslinux[];
+extern const char *const kb_config_paths_yaboot[];
+extern const char *const kb_config_paths_kboot[];
+
+extern const struct kb_parser kb_parser_native;
+extern const struct kb_parser kb_parser_grub2;
+extern const struct kb_parser kb_parser_bls;
+extern const struct kb_parser kb_parser_uki;
+extern const struct kb_parser kb_parser_syslinux;
+extern const struct kb_parser kb_parser_yaboot;
+extern const struct kb_parser kb_parser_kboot;
 
 /* Start a parse run (pctx zeroed and filled). */
 void kb_parse_ctx_init(struct kb_parse_ctx *pctx, void *ctx, struct kb_parse_fs *fs,
@@ -105,6 +139,18 @@ int kb_parse_device(struct kb_parse_ctx *pctx);
  * device_id, parser and order. At most one option per device keeps
  * is_default. -E2BIG past KB_PARSE_MAX_OPTIONS. */
 int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb_option *opt);
+
+/* Read a config through pctx->fs, refusing (with an error recorded in pctx
+ * naming KB_CONFIG_MAX_SIZE and the size seen) what is not a regular file or
+ * is too big. dev NULL = own device. 0 or -errno (-ENOENT silently). */
+int kb_parse_read_config(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const char *path,
+			 char **ret_buf, size_t *ret_len);
+
+/* Expand an absolute path whose components may hold '*', '?' or '[..]'
+ * globs into the existing paths it matches on dev, sorted; a pattern
+ * without globs gives itself. Talloc array under ctx. 0 or -errno. */
+int kb_parse_glob(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const char *pattern,
+		  char ***ret_paths, unsigned *ret_n);
 
 /* For parsers: record an error at file:line (line 0 = whole file). */
 void kb_parse_error(struct kb_parse_ctx *pctx, const char *file, unsigned line, const char *fmt,

@@ -1,1 +1,2 @@
 # utils/: command-line tools.
+include utils/probe.mk

@@ -1,0 +1,632 @@
+/* kexboot parser framework: the parser table, the config-location table,
+ * option/error collection and the per-device parse run.
+ *
+ * Duplicates (documented in doc/config-formats.md):
+ *  - a file reached through two config locations (a /boot partition with a
+ *    "boot -> ." symlink offers both /grub/grub.cfg and /boot/grub/grub.cfg)
+ *    is parsed once: files are identified by their inode on the device;
+ *  - GRUB's blscfg marks the run (pctx->bls_consumed) so the BLS parser, which
+ *    comes after grub2 in the table, does not list the same entries again;
+ *  - an option identical to one already produced by the same parser on the
+ *    same device (same name, kernel, initrds, dtb and args: e.g. isolinux.cfg
+ *    and syslinux.cfg on a hybrid ISO) is dropped.
+ */
+#include <config.h> /* autoconf (discover/config.h would shadow "config.h") */
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "discover/parser.h"
+
+/* The config-location table: every place distributions put boot configs. */
+const char *const kb_config_paths_native[] = {
+	"/kexboot.conf",
+	"/boot/kexboot.conf",
+	NULL,
+};
+
+const char *const kb_config_paths_grub2[] = {
+	"/boot/grub/grub.cfg",
+	"/grub/grub.cfg",
+	"/boot/grub2/grub.cfg",
+	"/grub2/grub.cfg",
+	"/EFI/*/grub.cfg",
+	"/boot/efi/EFI/*/grub.cfg",
+	NULL,
+};
+
+const char *const kb_config_paths_bls[] = {
+	"/loader/entries/*.conf",
+	"/boot/loader/entries/*.conf",
+	NULL,
+};
+
+const char *const kb_config_paths_uki[] = {
+	"/EFI/Linux/*.efi",
+	"/boot/EFI/Linux/*.efi",
+	"/boot/efi/EFI/Linux/*.efi",
+	NULL,
+};
+
+const char *const kb_config_paths_syslinux[] = {
+	"/extlinux/extlinux.conf",
+	"/boot/extlinux/extlinux.conf",
+	"/extlinux.conf",
+	"/boot/extlinux.conf",
+	"/boot/syslinux/syslinux.cfg",
+	"/syslinux/syslinux.cfg",
+	"/syslinux.cfg",
+	"/boot/isolinux/isolinux.cfg",
+	"/isolinux/isolinux.cfg",
+	"/isolinux.cfg",
+	"/pxelinux.cfg/default",
+	NULL,
+};
+
+const char *const kb_config_paths_yaboot[] = {
+	"/etc/yaboot.conf",
+	"/yaboot.conf",
+	"/boot/yaboot.conf",
+	"/etc/yaboot.cnf",
+	"/yaboot.cnf",
+	NULL,
+};
+
+const char *const kb_config_paths_kboot[] = {
+	"/etc/kboot.conf",
+	"/kboot.conf",
+	"/boot/kboot.conf",
+	NULL,
+};
+
+/* The order parsers run in: our own format first, then GRUB (before BLS, see
+ * above), then the rest. Options of one device appear in this order. */
+const struct kb_parser *const kb_parsers[] = {
+	&kb_parser_native,
+	&kb_parser_grub2,
+	&kb_parser_bls,
+	&kb_parser_uki,
+	&kb_parser_syslinux,
+	&kb_parser_yaboot,
+	&kb_parser_kboot,
+	NULL,
+};
+
+/* Files seen per run (inodes), also a named limit. */
+#define KB_PARSE_MAX_FILES 4096u
+/* Glob matches per pattern. */
+#define KB_PARSE_MAX_GLOB_MATCHES KB_PARSE_MAX_DIR_ENTRIES
+
+struct parser_count {
+	const char *parser;
+	unsigned n;
+};
+
+struct parse_priv {
+	uint64_t *seen_ino;
+	unsigned n_seen;
+	unsigned *hash_slots; /* option index + 1, 0 = empty */
+	uint64_t *hash_vals;
+	unsigned hash_size;   /* power of two */
+	struct parser_count counts[16];
+	unsigned n_counts;
+	bool has_default;
+};
+
+static struct parse_priv *priv_get(struct kb_parse_ctx *pctx)
+{
+	if (!pctx->priv)
+		pctx->priv = talloc_zero(pctx->ctx, struct parse_priv);
+	return pctx->priv;
+}
+
+/* Start a parse run (pctx zeroed and filled). */
+void kb_parse_ctx_init(struct kb_parse_ctx *pctx, void *ctx, struct kb_parse_fs *fs,
+		       const struct kb_device *device, const char *arch, const char *compatible)
+{
+	memset(pctx, 0, sizeof(*pctx));
+	pctx->ctx = ctx;
+	pctx->fs = fs;
+	pctx->device = device;
+	pctx->arch = arch;
+	pctx->compatible = compatible;
+	pctx->timeout_s = -1;
+	if (fs && device)
+		fs->current = device->id;
+}
+
+static const char *dev_id(const struct kb_parse_ctx *pctx)
+{
+	return pctx->device && pctx->device->id ? pctx->device->id : "";
+}
+
+/* For parsers: record an error at file:line (line 0 = whole file). */
+void kb_parse_error(struct kb_parse_ctx *pctx, const char *file, unsigned line, const char *fmt,
+		    ...)
+{
+	struct kb_parse_error *errs, *e;
+	va_list ap;
+
+	if (pctx->n_errors > KB_PARSE_MAX_ERRORS)
+		return;
+	errs = talloc_realloc(pctx->ctx, pctx->errors, struct kb_parse_error, pctx->n_errors + 1);
+	if (!errs)
+		return;
+	pctx->errors = errs;
+	e = &errs[pctx->n_errors];
+	memset(e, 0, sizeof(*e));
+	e->device = talloc_strdup(errs, dev_id(pctx));
+	e->file = file ? talloc_strdup(errs, file) : NULL;
+	e->line = line;
+	if (pctx->n_errors == KB_PARSE_MAX_ERRORS) {
+		e->message = talloc_asprintf(errs,
+					     "too many errors: stopped recording after %u (limit KB_PARSE_MAX_ERRORS)",
+					     KB_PARSE_MAX_ERRORS);
+	} else {
+		va_start(ap, fmt);
+		e->message = talloc_vasprintf(errs, fmt, ap);
+		va_end(ap);
+	}
+	pctx->n_errors++;
+}
+
+static uint64_t hash_bytes(uint64_t h, const char *s)
+{
+	if (!s)
+		return (h ^ 0xffu) * 0x100000001b3ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0) * 0x100000001b3ull;
+}
+
+static uint64_t hash_res(uint64_t h, const struct kb_resource *r)
+{
+	h = (h ^ r->kind) * 0x100000001b3ull;
+	h = hash_bytes(h, r->device);
+	h = hash_bytes(h, r->path);
+	h = hash_bytes(h, r->url);
+	return hash_bytes(h, r->unresolved);
+}
+
+static uint64_t option_hash(const struct kb_option *o)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t i;
+
+	h = hash_bytes(h, o->parser);
+	h = hash_bytes(h, o->name);
+	h = hash_res(h, &o->kernel);
+	for (i = 0; i < o->n_initrds; i++)
+		h = hash_res(h, &o->initrds[i]);
+	h = hash_res(h, &o->dtb);
+	return hash_bytes(h, o->args);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool res_eq(const struct kb_resource *a, const struct kb_resource *b)
+{
+	return a->kind == b->kind && str_eq(a->device, b->device) && str_eq(a->path, b->path) &&
+	       str_eq(a->url, b->url) && str_eq(a->unresolved, b->unresolved);
+}
+
+static bool option_eq(const struct kb_option *a, const struct kb_option *b)
+{
+	uint32_t i;
+
+	if (!str_eq(a->parser, b->parser) || !str_eq(a->name, b->name) ||
+	    !res_eq(&a->kernel, &b->kernel) || a->n_initrds != b->n_initrds ||
+	    !res_eq(&a->dtb, &b->dtb) || !str_eq(a->args, b->args))
+		return false;
+	for (i = 0; i < a->n_initrds; i++)
+		if (!res_eq(&a->initrds[i], &b->initrds[i]))
+			return false;
+	return true;
+}
+
+static int hash_grow(struct parse_priv *pp)
+{
+	unsigned new_size = pp->hash_size ? pp->hash_size * 2 : 256;
+	unsigned *slots = talloc_zero_array(pp, unsigned, new_size);
+	uint64_t *vals = talloc_zero_array(pp, uint64_t, new_size);
+	unsigned i;
+
+	if (!slots || !vals) {
+		talloc_free(slots);
+		talloc_free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pp->hash_size; i++) {
+		unsigned j;
+
+		if (!pp->hash_slots[i])
+			continue;
+		j = (unsigned)pp->hash_vals[i] & (new_size - 1);
+		while (slots[j])
+			j = (j + 1) & (new_size - 1);
+		slots[j] = pp->hash_slots[i];
+		vals[j] = pp->hash_vals[i];
+	}
+	talloc_free(pp->hash_slots);
+	talloc_free(pp->hash_vals);
+	pp->hash_slots = slots;
+	pp->hash_vals = vals;
+	pp->hash_size = new_size;
+	return 0;
+}
+
+/* For parsers: append opt (stolen into pctx->ctx); fills id, device_id, parser
+ * and order. Returns 0 when added, 1 when dropped as an exact duplicate of an
+ * option this parser already produced, -E2BIG past a limit, -ENOMEM. */
+int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb_option *opt)
+{
+	struct parse_priv *pp = priv_get(pctx);
+	struct kb_option **opts;
+	struct parser_count *pc = NULL;
+	uint64_t h;
+	unsigned i, j;
+
+	if (!pp || !opt)
+		return -ENOMEM;
+	if (pctx->n_options >= KB_PARSE_MAX_OPTIONS) {
+		talloc_free(opt);
+		return -E2BIG;
+	}
+	if (opt->n_initrds > KB_MAX_INITRDS || (opt->args && strlen(opt->args) > KB_MAX_ARGS_LEN)) {
+		talloc_free(opt);
+		return -E2BIG;
+	}
+	if (opt->name && strlen(opt->name) > KB_MAX_NAME_LEN)
+		opt->name[KB_MAX_NAME_LEN] = '\0';
+
+	talloc_free(opt->parser);
+	opt->parser = talloc_strdup(opt, parser);
+	if (!opt->parser)
+		return -ENOMEM;
+
+	/* duplicate detection */
+	h = option_hash(opt);
+	if ((pctx->n_options + 1) * 2 > pp->hash_size && hash_grow(pp) < 0)
+		return -ENOMEM;
+	j = (unsigned)h & (pp->hash_size - 1);
+	while (pp->hash_slots[j]) {
+		if (pp->hash_vals[j] == h) {
+			struct kb_option *old = pctx->options[pp->hash_slots[j] - 1];
+
+			if (option_eq(old, opt)) {
+				if (opt->is_default && !pp->has_default) {
+					old->is_default = true;
+					pp->has_default = true;
+				}
+				talloc_free(opt);
+				return 1;
+			}
+		}
+		j = (j + 1) & (pp->hash_size - 1);
+	}
+
+	for (i = 0; i < pp->n_counts; i++)
+		if (strcmp(pp->counts[i].parser, parser) == 0)
+			pc = &pp->counts[i];
+	if (!pc) {
+		if (pp->n_counts == sizeof(pp->counts) / sizeof(pp->counts[0]))
+			return -E2BIG;
+		pc = &pp->counts[pp->n_counts++];
+		pc->parser = talloc_strdup(pp, parser);
+		pc->n = 0;
+	}
+
+	opts = talloc_realloc(pctx->ctx, pctx->options, struct kb_option *, pctx->n_options + 1);
+	if (!opts)
+		return -ENOMEM;
+	pctx->options = opts;
+
+	talloc_free(opt->id);
+	talloc_free(opt->device_id);
+	opt->id = talloc_asprintf(opt, "%s:%s:%u", dev_id(pctx), parser, pc->n);
+	opt->device_id = talloc_strdup(opt, dev_id(pctx));
+	if (!opt->id || !opt->device_id)
+		return -ENOMEM;
+	opt->order = pctx->n_options;
+	if (opt->is_default) {
+		if (pp->has_default)
+			opt->is_default = false;
+		else
+			pp->has_default = true;
+	}
+	talloc_steal(pctx->ctx, opt);
+	opts[pctx->n_options] = opt;
+	pctx->n_options++;
+	pc->n++;
+	pp->hash_slots[j] = pctx->n_options;
+	pp->hash_vals[j] = h;
+	return 0;
+}
+
+/* Normalise an absolute path: collapse "//", "." and ".." (never above "/").
+ * A relative path is taken from "/". Result under ctx, NULL on ENOMEM. */
+char *kb_path_normalise(void *ctx, const char *path)
+{
+	size_t len = strlen(path);
+	char *out = talloc_size(ctx, len + 2);
+	size_t o = 0;
+	const char *p = path;
+
+	if (!out)
+		return NULL;
+	out[o++] = '/';
+	while (*p) {
+		const char *s;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - s);
+		if (n == 1 && s[0] == '.')
+			continue;
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			if (o > 1) {
+				o--; /* drop trailing '/' */
+				while (o > 1 && out[o - 1] != '/')
+					o--;
+			}
+			continue;
+		}
+		if (o > 1 && out[o - 1] != '/')
+			out[o++] = '/';
+		memcpy(out + o, s, n);
+		o += n;
+	}
+	if (o > 1 && out[o - 1] == '/')
+		o--;
+	out[o] = '\0';
+	return out;
+}
+
+static bool has_glob(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
+/* Expand an absolute glob pattern into existing paths on dev, sorted. */
+int kb_parse_glob(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const char *pattern,
+		  char ***ret_paths, unsigned *ret_n)
+{
+	void *tmp = talloc_new(NULL);
+	char **cur, **next;
+	unsigned n_cur = 1, n_next;
+	const char *p = pattern;
+	int r = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	cur = talloc_array(tmp, char *, 1);
+	if (!cur) {
+		r = -ENOMEM;
+		goto out;
+	}
+	cur[0] = talloc_strdup(cur, "");
+	while (*p) {
+		const char *s;
+		char *comp;
+		size_t n;
+		unsigned i;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - s);
+		comp = talloc_strndup(tmp, s, n);
+		next = talloc_array(tmp, char *, 0);
+		n_next = 0;
+		if (!comp || !next) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n_cur; i++) {
+			if (!has_glob(s, n)) {
+				next = talloc_realloc(tmp, next, char *, n_next + 1);
+				if (!next) {
+					r = -ENOMEM;
+					goto out;
+				}
+				next[n_next++] = talloc_asprintf(next, "%s/%s", cur[i], comp);
+			} else {
+				char **names = NULL;
+				unsigned n_names = 0, k;
+				int rr;
+
+				rr = pctx->fs->list_dir(pctx->fs, tmp, dev, cur[i][0] ? cur[i] : "/",
+							&names, &n_names);
+				if (rr < 0)
+					continue;
+				for (k = 0; k < n_names; k++) {
+					if (fnmatch(comp, names[k], FNM_PERIOD) != 0)
+						continue;
+					if (n_next >= KB_PARSE_MAX_GLOB_MATCHES) {
+						r = -E2BIG;
+						goto out;
+					}
+					next = talloc_realloc(tmp, next, char *, n_next + 1);
+					if (!next) {
+						r = -ENOMEM;
+						goto out;
+					}
+					next[n_next++] = talloc_asprintf(next, "%s/%s", cur[i], names[k]);
+				}
+			}
+		}
+		cur = next;
+		n_cur = n_next;
+		if (!n_cur)
+			break;
+	}
+	{
+		char **res = talloc_array(ctx, char *, n_cur ? n_cur : 1);
+		unsigned i;
+
+		if (!res) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n_cur; i++)
+			res[i] = talloc_strdup(res, cur[i][0] ? cur[i] : "/");
+		*ret_paths = res;
+		*ret_n = n_cur;
+	}
+out:
+	talloc_free(tmp);
+	return r;
+}
+
+/* Read a config through pctx->fs with the size limit and type checks. */
+int kb_parse_read_config(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const char *path,
+			 char **ret_buf, size_t *ret_len)
+{
+	struct kb_file_info info;
+	int r;
+
+	r = pctx->fs->stat(pctx->fs, dev, path, &info);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return -ENOENT;
+	if (r < 0) {
+		kb_parse_error(pctx, path, 0, "cannot access: %s", strerror(-r));
+		return r;
+	}
+	if (info.type != KB_FILE_REGULAR) {
+		if (info.type == KB_FILE_DIR)
+			return -EISDIR;
+		kb_parse_error(pctx, path, 0, "refusing: not a regular file");
+		return -EINVAL;
+	}
+	if (info.size > KB_CONFIG_MAX_SIZE) {
+		kb_parse_error(pctx, path, 0,
+			       "refusing: file is %llu bytes, over the config size limit of %u bytes (KB_CONFIG_MAX_SIZE)",
+			       (unsigned long long)info.size, KB_CONFIG_MAX_SIZE);
+		return -EFBIG;
+	}
+	r = pctx->fs->read_file(pctx->fs, ctx, dev, path, KB_CONFIG_MAX_SIZE, ret_buf, ret_len);
+	if (r == -EFBIG) {
+		kb_parse_error(pctx, path, 0,
+			       "refusing: file is over the config size limit of %u bytes (KB_CONFIG_MAX_SIZE)",
+			       KB_CONFIG_MAX_SIZE);
+		return r;
+	}
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		kb_parse_error(pctx, path, 0, "cannot read: %s", r == -EINVAL ? "not a regular file" : strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* true if the file identity was already parsed in this run; records it. */
+static bool seen_file(struct kb_parse_ctx *pctx, uint64_t ino)
+{
+	struct parse_priv *pp = priv_get(pctx);
+	uint64_t *s;
+	unsigned i;
+
+	if (!pp || !ino)
+		return false;
+	for (i = 0; i < pp->n_seen; i++)
+		if (pp->seen_ino[i] == ino)
+			return true;
+	if (pp->n_seen >= KB_PARSE_MAX_FILES)
+		return false;
+	s = talloc_realloc(pp, pp->seen_ino, uint64_t, pp->n_seen + 1);
+	if (!s)
+		return false;
+	pp->seen_ino = s;
+	s[pp->n_seen++] = ino;
+	return false;
+}
+
+static void parse_one(struct kb_parse_ctx *pctx, const struct kb_parser *p, const char *path)
+{
+	void *tmp = talloc_new(NULL);
+	struct kb_file_info info;
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned n_err;
+	int r;
+
+	if (!tmp)
+		return;
+	if (pctx->fs->stat(pctx->fs, NULL, path, &info) < 0)
+		goto out;
+	if (info.type == KB_FILE_REGULAR && seen_file(pctx, info.ino))
+		goto out;
+	if (kb_parse_read_config(pctx, tmp, NULL, path, &buf, &len) < 0)
+		goto out;
+	n_err = pctx->n_errors;
+	r = p->parse(pctx, path, buf, len);
+	if (r < 0 && pctx->n_errors == n_err)
+		kb_parse_error(pctx, path, 0, "%s parser: %s", p->name, strerror(-r));
+out:
+	talloc_free(tmp);
+}
+
+/* Run every parser over every config location on pctx->device. 0 or -errno. */
+int kb_parse_device(struct kb_parse_ctx *pctx)
+{
+	unsigned i;
+
+	if (!pctx->fs || !pctx->device)
+		return -EINVAL;
+	pctx->fs->current = pctx->device->id;
+	if (!priv_get(pctx))
+		return -ENOMEM;
+	for (i = 0; kb_parsers[i]; i++) {
+		const struct kb_parser *p = kb_parsers[i];
+		unsigned k;
+
+		if (p->scan) {
+			int r = p->scan(pctx);
+
+			if (r < 0 && r != -ENOENT)
+				kb_parse_error(pctx, NULL, 0, "%s parser: %s", p->name, strerror(-r));
+			continue;
+		}
+		if (!p->parse || !p->config_paths)
+			continue;
+		for (k = 0; p->config_paths[k]; k++) {
+			void *tmp = talloc_new(NULL);
+			char **paths = NULL;
+			unsigned n = 0, m;
+
+			if (!tmp)
+				return -ENOMEM;
+			if (kb_parse_glob(pctx, tmp, NULL, p->config_paths[k], &paths, &n) == 0)
+				for (m = 0; m < n; m++)
+					parse_one(pctx, p, paths[m]);
+			talloc_free(tmp);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,15 @@
+/* kexboot syslinux parser (work in progress). */
+#include <config.h>
+
+#include "discover/parser.h"
+
+static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const char *buf, size_t len)
+{
+	return 0;
+}
+
+const struct kb_parser kb_parser_syslinux = {
+	.name = "syslinux",
+	.config_paths = kb_config_paths_syslinux,
+	.parse = syslinux_parse,
+};

@@ -1,0 +1,15 @@
+/* kexboot yaboot parser (work in progress). */
+#include <config.h>
+
+#include "discover/parser.h"
+
+static int yaboot_parse(struct kb_parse_ctx *pctx, const char *path, const char *buf, size_t len)
+{
+	return 0;
+}
+
+const struct kb_parser kb_parser_yaboot = {
+	.name = "yaboot",
+	.config_paths = kb_config_paths_yaboot,
+	.parse = yaboot_parse,
+};

@@ -1,0 +1,1 @@
+# kexboot-probe (added soon)
