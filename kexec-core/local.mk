@@ -1,1 +1,19 @@
 # kexec-core/: the embedded kexec engine (library) — owned by the engine work.
+# liblz4 and libbz2 have no configure check yet (lead: add PKG_CHECK_MODULES
+# for liblz4 and AC_CHECK_LIB for bz2, then replace KX_EXTRA_LIBS).
+KX_EXTRA_LIBS = -llz4 -lbz2
+KX_LIBS = kexec-core/libkexec-core.a $(KB_LIB) $(FDT_LIBS) $(ZLIB_LIBS) $(ZSTD_LIBS) \
+	$(LZMA_LIBS) $(KX_EXTRA_LIBS)
+
+noinst_LIBRARIES += kexec-core/libkexec-core.a
+kexec_core_libkexec_core_a_CPPFLAGS = $(AM_CPPFLAGS) $(FDT_CFLAGS) $(ZLIB_CFLAGS) \
+	$(ZSTD_CFLAGS) $(LZMA_CFLAGS)
+kexec_core_libkexec_core_a_SOURCES = \
+	kexec-core/kexec.h \
+	kexec-core/sys.h kexec-core/sys.c kexec-core/sys-real.c kexec-core/sys-recording.c \
+	kexec-core/util.h kexec-core/util.c \
+	kexec-core/image.h kexec-core/image.c \
+	kexec-core/img-bzimage.c kexec-core/img-arm64.c kexec-core/img-riscv.c \
+	kexec-core/img-pe.c kexec-core/img-elf.c \
+	kexec-core/compress.h kexec-core/compress.c
+EXTRA_DIST += kexec-core/data/unsafe-drivers.txt
