@@ -15,5 +15,22 @@ kexec_core_libkexec_core_a_SOURCES = \
 	kexec-core/image.h kexec-core/image.c \
 	kexec-core/img-bzimage.c kexec-core/img-arm64.c kexec-core/img-riscv.c \
 	kexec-core/img-pe.c kexec-core/img-elf.c \
-	kexec-core/compress.h kexec-core/compress.c
+	kexec-core/compress.h kexec-core/compress.c \
+	kexec-core/initrd.h kexec-core/initrd.c
 EXTRA_DIST += kexec-core/data/unsafe-drivers.txt
+
+# Unit tests (test/kexec/): recording backend only, fixtures generated at test time.
+if HAVE_CMOCKA
+KX_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CMOCKA_CFLAGS) $(FDT_CFLAGS)
+KX_TEST_LIBS = $(KX_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += test/kexec/test-image
+test_kexec_test_image_SOURCES = test/kexec/test-image.c test/kexec/fixtures.c test/kexec/fixtures.h
+test_kexec_test_image_CPPFLAGS = $(KX_TEST_CPPFLAGS)
+test_kexec_test_image_LDADD = $(KX_TEST_LIBS)
+TESTS += test/kexec/test-image
+check_PROGRAMS += test/kexec/test-initrd
+test_kexec_test_initrd_SOURCES = test/kexec/test-initrd.c test/kexec/fixtures.c test/kexec/fixtures.h
+test_kexec_test_initrd_CPPFLAGS = $(KX_TEST_CPPFLAGS)
+test_kexec_test_initrd_LDADD = $(KX_TEST_LIBS)
+TESTS += test/kexec/test-initrd
+endif
