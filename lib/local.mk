@@ -23,3 +23,4 @@ test_unit_test_conn_SOURCES = test/unit/test-conn.c
 test_unit_test_conn_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_unit_test_conn_LDADD = $(KB_LIB) $(CMOCKA_LIBS)
 endif
+lib_libkexboot_a_SOURCES += lib/json.h lib/json.c

@@ -1,2 +1,3 @@
 # utils/: command-line tools.
 include utils/probe.mk
+include utils/ctl.mk

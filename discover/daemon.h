@@ -1,0 +1,99 @@
+/* kexboot-discover: the daemon's shared state and the interfaces between its
+ * parts (server.c: clients and authority; devices.c: block devices, mounts
+ * and parsed options; boot.c: boot requests). */
+#ifndef KB_DAEMON_H
+#define KB_DAEMON_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "lib/event.h"
+#include "lib/protocol.h"
+
+struct kb_server;
+struct kb_client;
+struct kb_devices;
+struct kx_sys;
+
+struct kb_daemon_opts {
+	const char *socket_path;
+	const char *runtime_dir;
+	const char *state_dir;
+	const char *config_file;
+	const char **globs; /* --devices */
+	unsigned n_globs;
+	bool no_autoboot;
+	bool dry_run;
+	gid_t group; /* clients in this group are privileged; (gid_t)-1 = root only */
+	const char *arch;
+	const char *compatible;
+};
+
+struct kb_daemon {
+	struct kb_loop *loop;
+	struct kb_daemon_opts opts;
+	struct kb_server *server;
+	struct kb_devices *devices;
+	struct kb_config *config;     /* NULL until the config module is wired */
+	char *next_boot;              /* one-shot default, consumed when used */
+	struct kb_autoboot_state autoboot;
+	struct kb_source *autoboot_timer;
+	bool autoboot_cancelled;      /* by user input: stays off until restart */
+	struct kx_sys *kx;            /* the engine's backend (real, or recording for tests) */
+};
+
+/* server.c */
+
+/* Listen on opts.socket_path (mode 0600, or 0660 with a group). NULL + errno. */
+struct kb_server *kb_server_new(struct kb_daemon *d);
+/* Send msg to every client that finished its HELLO. */
+void kb_server_broadcast(struct kb_server *srv, const struct kb_msg *msg);
+/* Send msg to one client. */
+int kb_client_send(struct kb_client *cl, const struct kb_msg *msg);
+/* Answer a request. */
+void kb_client_reply(struct kb_client *cl, uint32_t req_id, int status, const char *value,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Broadcast a status line (and log it). */
+void kb_status(struct kb_daemon *d, uint32_t type, const char *device_id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Peer description for logs: "uid 1000 pid 42". */
+const char *kb_client_name(const struct kb_client *cl);
+bool kb_client_privileged(const struct kb_client *cl);
+/* Restricted mode: has this client given the password? */
+bool kb_client_authed(const struct kb_client *cl);
+void kb_client_set_authed(struct kb_client *cl);
+
+/* devices.c */
+
+/* Start block discovery (enumerate now, then follow hotplug). NULL + errno. */
+struct kb_devices *kb_devices_new(struct kb_daemon *d);
+/* Re-enumerate and re-parse every device. 0 or -errno. */
+int kb_devices_rescan(struct kb_devices *devs);
+/* Send every device and option to one client (the initial sync). */
+void kb_devices_sync(struct kb_devices *devs, struct kb_client *cl);
+/* Look up an option by id; NULL if none. */
+const struct kb_option *kb_devices_option(struct kb_devices *devs, const char *id);
+/* Device an option's resources live on; NULL if none. */
+const struct kb_device *kb_devices_device(struct kb_devices *devs, const char *id);
+/* Iterate options in menu order: returns the i-th or NULL past the end. */
+const struct kb_option *kb_devices_option_at(struct kb_devices *devs, unsigned i);
+/* Add a user option (stolen); returns its new id or NULL + errno. */
+const char *kb_devices_add_user(struct kb_devices *devs, struct kb_option *opt);
+/* Remove a user option. 0, -ENOENT, -EPERM for a non-user option. */
+int kb_devices_remove_user(struct kb_devices *devs, const char *id);
+/* Resolve a resource to a local file path (under ctx); NULL + errno (ENODEV: device
+ * gone, EREMOTE: network resource not yet fetched). */
+char *kb_devices_resolve(struct kb_devices *devs, void *ctx, const struct kb_resource *res);
+
+/* boot.c */
+
+/* Handle BOOT and CHECK requests (authority already checked). */
+void kb_boot_request(struct kb_daemon *d, struct kb_client *cl, const struct kb_msg *msg);
+/* Pick the option autoboot would boot now; NULL if none. */
+const struct kb_option *kb_boot_default(struct kb_daemon *d);
+/* Recompute the autoboot state after options changed and broadcast it. */
+void kb_autoboot_update(struct kb_daemon *d);
+/* Stop the countdown (user input on any console); who is for the status line. */
+void kb_autoboot_cancel(struct kb_daemon *d, const char *who);
+
+#endif
