@@ -1,0 +1,280 @@
+/* kexboot-menu: the preflight screen shown before every jump.
+ *
+ * CHECK first (the daemon runs kexec-core's checks and sends CHECK_RESULTS),
+ * then: fatal results block the boot and say why; warnings need 'y'; with
+ * only informational results the BOOT request follows at once. The screen
+ * shows the command line the kernel will get (with the boot console added
+ * the way the daemon adds it when the entry names none).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <curses.h>
+#include <talloc.h>
+
+#include "ui/ncurses/ui.h"
+
+enum boot_state {
+	BOOT_CHECKING,
+	BOOT_BLOCKED,  /* fatal results */
+	BOOT_CONFIRM,  /* warnings: waiting for 'y' */
+	BOOT_BOOTING,  /* BOOT sent */
+	BOOT_DONE,     /* BOOT answered OK */
+	BOOT_FAILED,   /* CHECK or BOOT failed */
+};
+
+struct ui_boot {
+	struct ui *ui;
+	char *option_id;
+	struct kb_option *override; /* owned, may be NULL */
+	struct kb_msg_checks *checks;
+	enum boot_state state;
+	char *message;
+	size_t scroll;
+};
+
+static int boot_destructor(struct ui_boot *b)
+{
+	if (b->ui->boot == b)
+		b->ui->boot = NULL;
+	return 0;
+}
+
+static struct kb_msg *boot_msg(struct ui_boot *b, uint16_t type)
+{
+	struct kb_msg *m = talloc_zero(NULL, struct kb_msg);
+	if (!m)
+		return NULL;
+	m->type = type;
+	m->u.boot.option_id = talloc_strdup(m, b->option_id);
+	if (b->override) {
+		m->u.boot.override = kb_option_dup(m, b->override);
+		if (!m->u.boot.override) {
+			talloc_free(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+static const char *errmsg(const struct kb_msg_result *res)
+{
+	return res->message && *res->message ? res->message : strerror(-res->status);
+}
+
+static void boot_done(struct ui *ui, struct ui_req *req, const struct kb_msg_result *res)
+{
+	struct ui_boot *b = ui->boot;
+	if (!b || req->data != b)
+		return; /* the user left the screen */
+	b->state = res->status < 0 ? BOOT_FAILED : BOOT_DONE;
+	talloc_free(b->message);
+	b->message = talloc_asprintf(b, res->status < 0 ? "Boot failed: %s" : "Boot requested%s%s",
+				     res->status < 0 ? errmsg(res) : res->message ? ": " : "",
+				     res->status < 0 ? "" : res->message ? res->message : "");
+	ui_status_add(ui, res->status < 0 ? KB_STATUS_ERROR : KB_STATUS_BOOT, "%s", b->message);
+}
+
+static void send_boot(struct ui *ui, struct ui_boot *b)
+{
+	struct kb_msg *m = boot_msg(b, KB_MSG_BOOT);
+	if (!m)
+		return;
+	b->state = BOOT_BOOTING;
+	ui_request(ui, m, boot_done, b);
+}
+
+static void check_done(struct ui *ui, struct ui_req *req, const struct kb_msg_result *res)
+{
+	struct ui_boot *b = ui->boot;
+	if (!b || req->data != b)
+		return;
+	if (req->checks)
+		b->checks = talloc_steal(b, req->checks);
+	req->checks = NULL;
+	if (res->status < 0 && !b->checks) {
+		b->state = BOOT_FAILED;
+		b->message = talloc_asprintf(b, "Preflight check failed: %s", errmsg(res));
+		return;
+	}
+	unsigned fatal = 0, warn = 0;
+	for (uint32_t i = 0; b->checks && i < b->checks->n_results; i++) {
+		if (b->checks->results[i].severity == KB_SEV_FATAL)
+			fatal++;
+		else if (b->checks->results[i].severity == KB_SEV_WARNING)
+			warn++;
+	}
+	if (fatal) {
+		b->state = BOOT_BLOCKED;
+		b->message = talloc_asprintf(b, "Boot blocked: %u fatal preflight result%s (see above).",
+					     fatal, fatal == 1 ? "" : "s");
+	} else if (warn) {
+		b->state = BOOT_CONFIRM;
+		b->message = talloc_asprintf(b, "%u warning%s. Boot anyway? y = boot, n/Esc = cancel",
+					     warn, warn == 1 ? "" : "s");
+	} else {
+		send_boot(ui, b);
+	}
+}
+
+/* The command line as the daemon will pass it: the entry's arguments, plus
+ * console= from the configured boot console when the entry has none. */
+static char *final_cmdline(void *ctx, struct ui *ui, const struct kb_option *o)
+{
+	const char *args = o && o->args ? o->args : "";
+	const char *console = ui_config_get(ui, "console");
+	bool has_console = strncmp(args, "console=", 8) == 0 || strstr(args, " console=");
+	if (console && *console && !has_console)
+		return talloc_asprintf(ctx, "%s%sconsole=%s", args, *args ? " " : "", console);
+	return talloc_strdup(ctx, args);
+}
+
+static char **boot_lines(void *ctx, struct ui *ui, struct ui_boot *b, size_t *ret_n)
+{
+	char **l = NULL;
+	size_t n = 0;
+#define ADD(...)                                                   \
+	do {                                                       \
+		char **nl = talloc_realloc(ctx, l, char *, n + 1); \
+		if (!nl)                                           \
+			goto out;                                  \
+		l = nl;                                            \
+		l[n++] = talloc_asprintf(l, __VA_ARGS__);          \
+	} while (0)
+	const struct kb_option *o = b->override;
+	struct ui_opt *uo = ui_model_option_find(ui->model, b->option_id);
+	if (!o && uo)
+		o = uo->opt;
+	ADD("Entry:   %s", o && o->name ? o->name : b->option_id ? b->option_id : "(default)");
+	if (b->override)
+		ADD("         (edited for this boot only)");
+	char *cmd = final_cmdline(l, ui, o);
+	ADD("Command line: %s", cmd ? cmd : "");
+	ADD("%s", "");
+	if (b->state == BOOT_CHECKING) {
+		ADD("Running preflight checks...");
+	} else if (b->checks) {
+		ADD("Preflight results (%u):", b->checks->n_results);
+		for (uint32_t i = 0; i < b->checks->n_results; i++) {
+			const struct kb_check_result *r = &b->checks->results[i];
+			const char *sev = r->severity == KB_SEV_FATAL	  ? "FATAL"
+					  : r->severity == KB_SEV_WARNING ? "WARNING"
+									  : "info";
+			ADD(" [%s] %s%s%s", sev, r->message ? r->message : "", r->id ? "  (" : "",
+			    r->id ? talloc_asprintf(l, "%s)", r->id) : "");
+			if (r->source && *r->source)
+				ADD("        source: %s", r->source);
+			if (r->remediation && *r->remediation && r->severity != KB_SEV_INFO)
+				ADD("        fix: %s", r->remediation);
+		}
+		if (!b->checks->n_results)
+			ADD(" (no results)");
+	}
+out:
+#undef ADD
+	*ret_n = n;
+	return l;
+}
+
+static void boot_draw(struct ui *ui, struct ui_screen *s)
+{
+	struct ui_boot *b = s->priv;
+	void *tmp = talloc_new(NULL);
+	size_t n;
+	char **lines = boot_lines(tmp, ui, b, &n);
+	int h = LINES - 5;
+	if (h < 1)
+		h = 1;
+	ui_draw_title(ui, "Preflight check");
+	ui_draw_box(1, 0, h + 2, COLS);
+	if (n > (size_t)h && b->scroll > n - (size_t)h)
+		b->scroll = n - (size_t)h;
+	ui_text_draw_lines(lines, n, b->scroll, 2, h);
+	const char *state = b->message;
+	if (b->state == BOOT_CHECKING)
+		state = "Checking...";
+	else if (b->state == BOOT_BOOTING)
+		state = "Booting...";
+	if (state) {
+		bool bad = b->state == BOOT_BLOCKED || b->state == BOOT_FAILED;
+		attron(bad ? A_BOLD | A_REVERSE : A_BOLD);
+		ui_draw_str(LINES - 2, 1, COLS - 2, state);
+		attroff(A_BOLD | A_REVERSE);
+	}
+	ui_draw_keys(ui, b->state == BOOT_CONFIRM ? " y=boot anyway  n/Esc=cancel  Up/Down scroll  h=help"
+						  : " Esc/q=back  Up/Down scroll  h=help");
+	talloc_free(tmp);
+}
+
+static void boot_key(struct ui *ui, struct ui_screen *s, struct ui_key k)
+{
+	struct ui_boot *b = s->priv;
+	if (k.is_key) {
+		if (k.ch == KEY_UP && b->scroll)
+			b->scroll--;
+		else if (k.ch == KEY_DOWN)
+			b->scroll++;
+		return;
+	}
+	switch (k.ch) {
+	case 'y':
+	case 'Y':
+		if (b->state == BOOT_CONFIRM)
+			send_boot(ui, b);
+		break;
+	case 'h':
+	case '?':
+		ui_show_help(ui);
+		break;
+	case 'n':
+	case 'N':
+	case 'q':
+	case 27:
+		if (b->state != BOOT_BOOTING)
+			ui_screen_pop(ui);
+		break;
+	case '\r':
+	case '\n':
+		if (b->state == BOOT_BLOCKED || b->state == BOOT_FAILED || b->state == BOOT_DONE)
+			ui_screen_pop(ui);
+		break;
+	}
+}
+
+static const struct ui_screen_ops boot_ops = {
+	.name = "boot",
+	.draw = boot_draw,
+	.key = boot_key,
+	.help = "Preflight: before every boot the daemon checks that the jump is\n"
+		"safe (kexec support, image format, sizes, signatures, ...).\n"
+		"  FATAL    the boot is blocked; the reason and a fix are shown.\n"
+		"  WARNING  press y to boot anyway, n or Esc to go back.\n"
+		"  info     shown for reference; the boot goes ahead.\n"
+		"The command line shown is the one the new kernel receives.",
+};
+
+/* Check then boot option_id (or the override, stolen) through the preflight
+ * screen. */
+void ui_boot_start(struct ui *ui, const char *option_id, struct kb_option *override)
+{
+	struct ui_boot *b = talloc_zero(NULL, struct ui_boot);
+	if (!b) {
+		talloc_free(override);
+		return;
+	}
+	b->ui = ui;
+	b->option_id = talloc_strdup(b, option_id);
+	b->override = override ? talloc_steal(b, override) : NULL;
+	b->state = BOOT_CHECKING;
+	talloc_set_destructor(b, boot_destructor);
+	struct kb_msg *m = boot_msg(b, KB_MSG_CHECK);
+	if (!m) {
+		talloc_free(b);
+		return;
+	}
+	ui_screen_push(ui, &boot_ops, b);
+	ui->boot = b;
+	ui_request(ui, m, check_done, b);
+}
