@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <talloc.h>
 
 #include "discover/block.h"
+#include "lib/event.h"
 
 #define MAX_GLOBS KB_BLOCK_MAX_GLOBS
 #define MAX_SHOWN_FILE 256 /* bytes of a file's content printed */
@@ -107,6 +109,20 @@ static void list_files(const char *name, const char *dir)
 	fflush(stdout);
 }
 
+static void on_timeout(struct kb_source *src, void *data)
+{
+	kb_loop_exit(data, 0);
+}
+
+/* SIGTERM: leave the loop; main() then frees the monitor before the loop
+ * (and any mounts with their owner), as the daemon does. */
+static void on_sigterm(struct kb_source *src, int signo, void *data)
+{
+	printf("{\"sigterm\":true}\n");
+	fflush(stdout);
+	kb_loop_exit(data, 0);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: blockprobe-tool [--glob G]... [--runtime-dir DIR] [--mount] "
@@ -122,12 +138,14 @@ int main(int argc, char **argv)
 		{"mount", no_argument, NULL, 'm'},
 		{"monitor", required_argument, NULL, 'M'},
 		{"probe", required_argument, NULL, 'p'},
+		{"use-loop", no_argument, NULL, 'l'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *globs[MAX_GLOBS];
 	unsigned n_globs = 0;
 	const char *runtime_dir = NULL, *probe = NULL;
-	bool do_mount = false;
+	bool do_mount = false, use_loop = false;
+	struct kb_loop *loop = NULL;
 	int monitor_s = -1, c, r;
 	void *root = talloc_new(NULL);
 	struct kb_blockmon *mon;
@@ -151,6 +169,9 @@ int main(int argc, char **argv)
 		case 'p':
 			probe = optarg;
 			break;
+		case 'l':
+			use_loop = true;
+			break;
 		default:
 			return usage();
 		}
@@ -172,7 +193,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	mon = kb_blockmon_new(root, NULL, globs, n_globs, on_event, NULL);
+	if (use_loop && !(loop = kb_loop_new(root))) {
+		fprintf(stderr, "kb_loop_new: %s\n", strerror(errno));
+		return 1;
+	}
+	mon = kb_blockmon_new(root, loop, globs, n_globs, on_event, NULL);
 	if (!mon) {
 		fprintf(stderr, "kb_blockmon_new: %s\n", strerror(errno));
 		return 1;
@@ -241,6 +266,15 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		printf("{\"monitoring\":%d}\n", monitor_s);
 		fflush(stdout);
+		if (loop) {
+			/* the daemon's way: the monitor's fd source in the event loop */
+			if (!kb_loop_add_timer(loop, root, (uint64_t)monitor_s * 1000, false, on_timeout,
+					       loop) ||
+			    !kb_loop_add_signal(loop, root, SIGTERM, on_sigterm, loop) ||
+			    kb_loop_run(loop) < 0)
+				return 1;
+			monitor_s = 0;
+		}
 		for (;;) {
 			long left;
 
@@ -253,6 +287,7 @@ int main(int argc, char **argv)
 				kb_blockmon_dispatch(mon);
 		}
 	}
+	talloc_free(mon);
 	talloc_free(root);
 	return 0;
 }

@@ -114,7 +114,9 @@ fs_supported() { grep -qw "$1" /proc/filesystems; }
 
 # run_tool NAME_GLOB OUT: enumerate + mount + list under a private runtime dir
 run_tool() {
-	"$TOOL" --glob "$1" --glob "$1p*" --runtime-dir "$W/rt" --mount >"$2" 2>"$2.err"
+	if ! "$TOOL" --glob "$1" --glob "$1p*" --runtime-dir "$W/rt" --mount >"$2" 2>"$2.err"; then
+		bad "blockprobe-tool on $1 exited with failure: $(head -c 2000 "$2.err")"
+	fi
 }
 
 mkdir -p "$W/src"
@@ -152,7 +154,7 @@ n=$(basename "$dev")
 mkfs.vfat -n KBVFAT1 -i ABCD0001 "${dev}p1" >/dev/null 2>&1
 mkfs.vfat -n KBVFAT2 -i ABCD0002 "${dev}p2" >/dev/null 2>&1
 if command -v mcopy >/dev/null; then
-	mcopy -i "${dev}p1" "$W/src/hello.txt" ::/hello.txt
+	mcopy -i "${dev}p1" "$W/src/hello.txt" ::/hello.txt 2>/dev/null
 fi
 sync
 blockdev --flushbufs "$dev"
@@ -325,7 +327,7 @@ done
 if [ -n "$mdev" ]; then
 	losetup -d "$mdev"
 	n=$(basename "$mdev")
-	"$TOOL" --glob "$n" --glob "${n}p*" --monitor 20 >"$W/mon.out" 2>"$W/mon.err" &
+	"$TOOL" --use-loop --glob "$n" --glob "${n}p*" --monitor 20 >"$W/mon.out" 2>"$W/mon.err" &
 	MONPID=$!
 	for i in $(seq 50); do grep -q monitoring "$W/mon.out" && break; sleep 0.1; done
 	if losetup --partscan "$mdev" "$W/gpt.img"; then
@@ -352,8 +354,10 @@ if [ -n "$mdev" ]; then
 	else
 		bad "monitor: could not re-attach $mdev"
 	fi
-	kill "$MONPID" 2>/dev/null
-	wait "$MONPID" 2>/dev/null
+	kill -TERM "$MONPID" 2>/dev/null
+	wait "$MONPID"
+	check "monitor: exits 0 on SIGTERM through the event loop" test $? = 0
+	check "monitor: saw SIGTERM" grep -q '"sigterm":true' "$W/mon.out"
 	MONPID=
 else
 	bad "monitor: no free loop device"
