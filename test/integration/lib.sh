@@ -48,7 +48,7 @@ kb_cleanup() {
 		fi
 	done
 	rm -rf --one-file-system "$W"
-	echo "$passed passed, $failed failed"
+	[ -n "${KB_DEMO:-}" ] || echo "$passed passed, $failed failed"
 }
 trap kb_cleanup EXIT
 trap 'exit 1' INT TERM

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Install everything kexboot needs to build and test on Debian 12 (root).
+# Used by ./check, ./demo and .ci/run. Never installs kexec-tools (it would
+# arm kexec for this host's next reboot).
+set -euo pipefail
+PKGS=(
+	# build
+	build-essential autoconf automake libtool pkg-config clang llvm libclang-rt-14-dev
+	libtalloc-dev libudev-dev libblkid-dev libfdt-dev libncurses-dev libcmocka-dev
+	zlib1g-dev libzstd-dev liblzma-dev liblz4-dev libbz2-dev libcrypt-dev libcurl4-openssl-dev
+	# tests: filesystems, images, terminals, tools
+	e2fsprogs dosfstools mtools xorriso btrfs-progs xfsprogs fdisk util-linux udev
+	tmux jq valgrind device-tree-compiler cpio gzip xz-utils zstd lz4 bzip2 python3
+	busybox-static
+)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
