@@ -7,5 +7,5 @@ discover_kexboot_discover_SOURCES = \
 	discover/devices.c \
 	discover/boot.c \
 	discover/settings.c
-discover_kexboot_discover_LDADD = discover/libparsers.a $(BLOCK_LIBS) $(CONFIG_LIBS) $(KX_LIBS) \
+discover_kexboot_discover_LDADD = discover/libparsers.a $(BLOCK_LIBS) $(KB_CONFIG_LIB) $(KX_LIBS) \
 	$(KB_LIB)
