@@ -42,6 +42,7 @@ cleanup() {
 		file=${pair#* }
 		# detach only if it is still backed by our file
 		if [ "$(losetup -nO BACK-FILE "$dev" 2>/dev/null | sed 's/ *$//')" = "$file" ]; then
+			grep -q "^$dev " /proc/swaps && swapoff "$dev"
 			blockdev --setro "$dev" 2>/dev/null || true
 			losetup -d "$dev"
 		fi
@@ -312,6 +313,49 @@ check "in-use: block device not made read-only" test "$(blockdev --getro "$dev")
 check "in-use: still mounted" mountpoint -q "$W/busy"
 check "in-use: still writable" sh -c "echo x > '$W/busy/still-rw'"
 umount "$W/busy"
+detach "$dev"
+
+#### in use: a partition mounted elsewhere makes its whole disk in use too
+truncate -s 48M "$W/gptx.img"
+printf 'label: gpt\nstart=2048, size=40960, name="KBEXT"\n' | sfdisk -q "$W/gptx.img"
+dev=$(attach "$W/gptx.img")
+n=$(basename "$dev")
+if [ -e "${dev}p1" ]; then
+	mkfs.ext4 -q -F -L KB_PEXT "${dev}p1"
+	mkdir -p "$W/busy2"
+	mount "${dev}p1" "$W/busy2" && MOUNTS+=("$W/busy2")
+	run_tool "$n" "$W/busy2.out"
+	l=$(devline add "$n" "$W/busy2.out")
+	expect_field "in-use disk" "$l" in_use true
+	expect_field "in-use disk" "$l" in_use_reason "${n}p1 is mounted at $W/busy2"
+	l=$(devline add "${n}p1" "$W/busy2.out")
+	expect_field "in-use partition" "$l" in_use true
+	expect_field "in-use partition" "$l" mount_point "$W/busy2"
+	check "in-use partition: ro flags untouched" test "$(blockdev --getro "$dev")$(blockdev --getro "${dev}p1")" = 00
+	check "in-use partition: still mounted" mountpoint -q "$W/busy2"
+	umount "$W/busy2"
+else
+	bad "gptx: partition node missing"
+fi
+detach "$dev"
+
+#### in use: an active swap
+truncate -s 16M "$W/swap.img"
+mkswap -q -L KB_SWAP "$W/swap.img" >/dev/null
+dev=$(attach "$W/swap.img")
+n=$(basename "$dev")
+if swapon "$dev" 2>/dev/null; then
+	run_tool "$n" "$W/swap.out"
+	l=$(devline add "$n" "$W/swap.out")
+	expect_field swap "$l" fstype swap
+	expect_field swap "$l" in_use true
+	expect_field swap "$l" in_use_reason "active swap"
+	check "swap: not made read-only" test "$(blockdev --getro "$dev")" = 0
+	check "swap: still active" grep -q "^$dev " /proc/swaps
+	swapoff "$dev"
+else
+	echo "note: swapon not possible here, swap case skipped"
+fi
 detach "$dev"
 
 #### monitor: attach/detach while watching
