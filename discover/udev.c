@@ -65,9 +65,11 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* read_only is left out: kb_mount_ro() sets it itself, and a rescan must not
+ * report a device kexboot mounted as changed because of that. */
 static bool same_state(const struct kb_blockdev *a, const struct kb_blockdev *b)
 {
-	return a->devnum == b->devnum && a->size == b->size && a->read_only == b->read_only &&
+	return a->devnum == b->devnum && a->size == b->size &&
 	       a->in_use == b->in_use && str_eq(a->fstype, b->fstype) &&
 	       str_eq(a->uuid, b->uuid) && str_eq(a->label, b->label) &&
 	       str_eq(a->partuuid, b->partuuid) && str_eq(a->partlabel, b->partlabel) &&
