@@ -57,6 +57,10 @@ struct kb_source {
 	struct kb_source *prev, *next; /* loop->sources */
 };
 
+/* The signal mask is per process, so the watch counts are too (all loops). */
+static unsigned sig_refs[_NSIG];    /* signal sources per signal (internal SIGCHLD included) */
+static bool sig_was_blocked[_NSIG]; /* blocked before we first watched it */
+
 struct kb_loop {
 	int epfd;
 	bool exiting;
@@ -66,8 +70,6 @@ struct kb_loop {
 	struct kb_source *sigchld;     /* internal, while n_children > 0 */
 	unsigned n_children;
 	bool child_check;              /* scan children before the next wait */
-	unsigned sig_refs[_NSIG];      /* signal sources per signal (sigchld included) */
-	bool sig_was_blocked[_NSIG];   /* blocked before we first watched it */
 	struct epoll_event *batch;     /* events being dispatched */
 	int batch_n;
 };
@@ -86,11 +88,11 @@ static void source_unlink(struct kb_source *src)
 }
 
 /* Stop watching signo for one source; restore the mask when nobody watches it. */
-static void signal_unref(struct kb_loop *loop, int signo, int sfd)
+static void signal_unref(int signo, int sfd)
 {
-	if (loop->sig_refs[signo] == 0 || --loop->sig_refs[signo] > 0)
+	if (sig_refs[signo] == 0 || --sig_refs[signo] > 0)
 		return;
-	if (!loop->sig_was_blocked[signo]) {
+	if (!sig_was_blocked[signo]) {
 		sigset_t set;
 		struct signalfd_siginfo si;
 
@@ -114,7 +116,7 @@ static void source_release(struct kb_source *src)
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, src->fd, NULL);
 	src->in_epoll = false;
 	if ((src->kind == SRC_SIGNAL || src->kind == SRC_SIGCHLD) && src->signo > 0)
-		signal_unref(loop, src->signo, src->fd);
+		signal_unref(src->signo, src->fd);
 	src->signo = 0;
 	if (src->owns_fd && src->fd >= 0)
 		close(src->fd);
@@ -300,19 +302,18 @@ int kb_timer_reset(struct kb_source *src, uint64_t ms)
 /* Make src a signalfd watching signo, blocking the signal. 0 or -errno. */
 static int signal_watch(struct kb_source *src, int signo)
 {
-	struct kb_loop *loop = src->loop;
 	sigset_t set, old;
 
 	if (signo <= 0 || signo >= _NSIG || signo == SIGKILL || signo == SIGSTOP)
 		return -EINVAL;
 	sigemptyset(&set);
 	sigaddset(&set, signo);
-	if (loop->sig_refs[signo] == 0) {
+	if (sig_refs[signo] == 0) {
 		if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 			return -errno;
-		loop->sig_was_blocked[signo] = sigismember(&old, signo) == 1;
+		sig_was_blocked[signo] = sigismember(&old, signo) == 1;
 	}
-	loop->sig_refs[signo]++;
+	sig_refs[signo]++;
 	src->signo = signo;
 	src->fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (src->fd < 0)

@@ -10,7 +10,7 @@ KB_LIB = lib/libkexboot.a $(TALLOC_LIBS)
 
 # Unit tests for lib/ (cmocka).
 if HAVE_CMOCKA
-LIB_TESTS = test/unit/test-protocol test/unit/test-event test/unit/test-conn
+LIB_TESTS = test/unit/test-protocol test/unit/test-event test/unit/test-conn test/unit/test-log
 check_PROGRAMS += $(LIB_TESTS)
 TESTS += $(LIB_TESTS)
 test_unit_test_protocol_SOURCES = test/unit/test-protocol.c
@@ -22,5 +22,8 @@ test_unit_test_event_LDADD = $(KB_LIB) $(CMOCKA_LIBS)
 test_unit_test_conn_SOURCES = test/unit/test-conn.c
 test_unit_test_conn_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_unit_test_conn_LDADD = $(KB_LIB) $(CMOCKA_LIBS)
+test_unit_test_log_SOURCES = test/unit/test-log.c
+test_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_unit_test_log_LDADD = $(KB_LIB) $(CMOCKA_LIBS)
 endif
 lib_libkexboot_a_SOURCES += lib/json.h lib/json.c
