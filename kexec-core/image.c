@@ -81,6 +81,7 @@ int kx_image_probe_buf(const uint8_t *buf, size_t len, struct kx_image_info *inf
 		if (r == -ENOEXEC)
 			continue;
 		*info = tmp;
+		info->pe_signed = kx_pe_cert_size(buf, len) > 0;
 		return r;
 	}
 	if (len >= 4)

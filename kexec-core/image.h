@@ -53,6 +53,7 @@ struct kx_image_info {
 	uint8_t loadflags;       /* bzImage */
 	bool efi_stub;           /* a PE header is present (EFI stub) */
 	bool uki;                /* PE with .linux (+ .osrel/.cmdline) sections */
+	bool pe_signed;          /* the PE certificate table (Authenticode) is not empty */
 	uint16_t pe_machine;
 	uint16_t elf_machine;
 	uint32_t elf_flags;      /* ppc64: ABI version in the low bits */
@@ -82,6 +83,8 @@ int kx_probe_arm64(const uint8_t *buf, size_t len, struct kx_image_info *info);
 int kx_probe_riscv(const uint8_t *buf, size_t len, struct kx_image_info *info);
 int kx_probe_zboot(const uint8_t *buf, size_t len, struct kx_image_info *info);
 int kx_probe_pe(const uint8_t *buf, size_t len, struct kx_image_info *info);
+/* Size of the PE certificate table of a PE file's start (0 when none). */
+uint32_t kx_pe_cert_size(const uint8_t *buf, size_t len);
 int kx_probe_elf(const uint8_t *buf, size_t len, struct kx_image_info *info);
 
 /* Probe a memory buffer holding the start of an image (uncompressed). */

@@ -150,3 +150,23 @@ int kx_probe_pe(const uint8_t *buf, size_t len, struct kx_image_info *info)
 		 initrd ? ", .initrd" : "");
 	return 0;
 }
+
+/* Size of the PE certificate table (data directory 4) of a PE file's start (0 when none). */
+uint32_t kx_pe_cert_size(const uint8_t *buf, size_t len)
+{
+	uint32_t coff, opt, dir;
+	uint16_t optsz, magic;
+
+	if (pe_header(buf, len, &coff) < 0)
+		return 0;
+	opt = coff + COFF_HDR_SIZE;
+	optsz = kx_le16(buf + coff + 16);
+	if (optsz < 2 || (size_t)opt + optsz > len)
+		return 0;
+	magic = kx_le16(buf + opt);
+	/* data directories follow the standard + Windows fields: 96 (PE32) or 112 (PE32+) */
+	dir = opt + (magic == 0x20b ? 112 : 96) + 4 * 8;
+	if (dir + 8 > opt + optsz)
+		return 0;
+	return kx_le32(buf + dir + 4);
+}

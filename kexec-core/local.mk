@@ -16,7 +16,16 @@ kexec_core_libkexec_core_a_SOURCES = \
 	kexec-core/img-bzimage.c kexec-core/img-arm64.c kexec-core/img-riscv.c \
 	kexec-core/img-pe.c kexec-core/img-elf.c \
 	kexec-core/compress.h kexec-core/compress.c \
-	kexec-core/initrd.h kexec-core/initrd.c
+	kexec-core/initrd.h kexec-core/initrd.c \
+	kexec-core/dtb.h kexec-core/dtb.c \
+	kexec-core/checks.h kexec-core/checks.c kexec-core/checks-kexec.c \
+	kexec-core/checks-image.c kexec-core/checks-system.c kexec-core/checks-dtb.c
+nodist_kexec_core_libkexec_core_a_SOURCES = kexec-core/unsafe-drivers.inc
+# The unsafe-driver table is embedded so the engine needs no data file at run time.
+kexec-core/unsafe-drivers.inc: $(top_srcdir)/kexec-core/data/unsafe-drivers.txt
+	$(AM_V_GEN)$(MKDIR_P) kexec-core && sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+kexec-core/libkexec_core_a-checks-system.$(OBJEXT): kexec-core/unsafe-drivers.inc
+CLEANFILES += kexec-core/unsafe-drivers.inc
 EXTRA_DIST += kexec-core/data/unsafe-drivers.txt
 
 # Unit tests (test/kexec/): recording backend only, fixtures generated at test time.
