@@ -73,6 +73,12 @@ attach() {
 		[ -e "$LOOP" ] && break
 		sleep 0.1
 	done
+	# kernels without partition-table parsers do not scan: add the
+	# partitions with BLKPG (the same "add" uevents a scan would give)
+	if [ -n "$(blkid -p -o value -s PTTYPE "$LOOP" 2>/dev/null)" ] &&
+		! ls "/sys/class/block/$(basename "$LOOP")/" | grep -q "^$(basename "$LOOP")p"; then
+		partx -a "$LOOP" 2>/dev/null
+	fi
 }
 # detach DEV (one we attached)
 detach() { losetup -d "$1"; }
