@@ -12,3 +12,11 @@ ui_ncurses_kexboot_menu_SOURCES = \
 	ui/ncurses/screen-form.c
 ui_ncurses_kexboot_menu_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 ui_ncurses_kexboot_menu_LDADD = $(KB_LIB) $(NCURSES_LIBS)
+
+# test/ui/: the menu driven through a real terminal (tmux) against a scripted
+# fake daemon; test/ui/bench-3000.sh (not in TESTS) measures the menu's CPU.
+check_PROGRAMS += test/ui/fake-server
+test_ui_fake_server_SOURCES = test/ui/fake-server.c
+test_ui_fake_server_LDADD = $(KB_LIB)
+TESTS += test/ui/test-menu.sh
+dist_noinst_SCRIPTS += test/ui/lib.sh test/ui/test-menu.sh test/ui/bench-3000.sh

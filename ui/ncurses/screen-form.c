@@ -324,7 +324,7 @@ static char *resource_to_text(void *ctx, const struct kb_resource *r)
 }
 
 /* Parse text into *r (strings under ctx). A bare "/path" is on default_dev
- * (NULL: a path on the daemon's own filesystem). 0 or -EINVAL. */
+ * (NULL: a file:// URL on the daemon's own filesystem). 0 or -EINVAL. */
 static int resource_from_text(void *ctx, const char *text, const char *default_dev,
 			      struct kb_resource *r)
 {
@@ -344,6 +344,11 @@ static int resource_from_text(void *ctx, const char *text, const char *default_d
 	if (text[0] == '/' || !sep) {
 		if (text[0] != '/')
 			return -EINVAL;
+		if (!default_dev) { /* a file the daemon reads itself, as kexboot-ctl add sends it */
+			r->kind = KB_RES_URL;
+			r->url = talloc_asprintf(ctx, "file://%s", text);
+			return 0;
+		}
 		r->kind = KB_RES_DEVICE;
 		r->device = default_dev ? talloc_strdup(ctx, default_dev) : NULL;
 		r->path = talloc_strdup(ctx, text);
