@@ -511,18 +511,21 @@ int kb_bls_entry_to_option(struct kb_parse_ctx *pctx, void *ctx, const struct kb
 	if (e->dir && strncmp(e->dir, "/boot/", 6) == 0) {
 		struct kb_file_info info;
 		char *lit = kb_path_join(opt, "/", e->kernel);
-		char *pre = kb_path_join(opt, "/boot", e->kernel);
+		char *pre = talloc_asprintf(opt, "/boot/%s", e->kernel);
 
 		if (lit && pre && pctx->fs->stat(pctx->fs, dev, lit, &info) < 0 &&
 		    pctx->fs->stat(pctx->fs, dev, pre, &info) == 0)
-			base = "/boot";
+			base = "/boot/";
 	}
 	opt->name = talloc_strdup(opt, e->title && *e->title ? e->title : e->id);
-	r = kb_res_set(pctx, opt, &opt->kernel, dev, base, e->kernel);
+	/* the entry's paths are all relative to base (absolute or not) */
+#define IN_BASE(p) (*base == '/' && !base[1] ? (p) : talloc_asprintf(opt, "%s%s", base, (p)))
+	r = kb_res_set(pctx, opt, &opt->kernel, dev, "/", IN_BASE(e->kernel));
 	for (i = 0; r == 0 && i < e->n_initrds; i++)
-		r = kb_option_add_initrd(pctx, opt, dev, base, e->initrds[i]);
+		r = kb_option_add_initrd(pctx, opt, dev, "/", IN_BASE(e->initrds[i]));
 	if (r == 0 && e->devicetree)
-		r = kb_res_set(pctx, opt, &opt->dtb, dev, base, e->devicetree);
+		r = kb_res_set(pctx, opt, &opt->dtb, dev, "/", IN_BASE(e->devicetree));
+#undef IN_BASE
 	if (r == 0 && e->options)
 		opt->args = talloc_strdup(opt, e->options);
 	if (r < 0 || !opt->name) {
