@@ -219,5 +219,8 @@ wait_screen rc 'Boot options \(3\)' && pass "reconnected with fresh state" || fa
 keys rc q y
 wait_screen rc 'MENU-EXITED 0' && pass "q y quits cleanly" || fail "quit: $(screen rc)"
 
+for e in "$W"/*.err; do
+	[ -s "$e" ] && fail "$(basename "$e" .err) wrote to stderr: $(head -20 "$e")"
+done
 [ "$FAILS" -eq 0 ] || { echo "$FAILS failure(s)"; exit 1; }
 echo "all passed"

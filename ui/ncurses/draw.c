@@ -1,6 +1,7 @@
 /* kexboot-menu: drawing helpers (wide strings clipped to columns, frames). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -123,6 +124,12 @@ void ui_draw_title(struct ui *ui, const char *title)
 					      ? "[restricted]"
 					      : ""
 				    : "[disconnected]";
+	char ab[64] = "";
+	if (ui->autoboot && ui->autoboot->active && ui->screen && ui->screen->ops != &ui_main_ops) {
+		/* the countdown is visible on every screen, not just the list */
+		snprintf(ab, sizeof(ab), "[autoboot in %d s]", ui->autoboot->remaining_s);
+		conn = ab;
+	}
 	int cw = ui_str_width(conn);
 	if (cw && COLS > cw + 2)
 		ui_draw_str(0, COLS - cw - 1, cw, conn);

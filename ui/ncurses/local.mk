@@ -20,3 +20,11 @@ test_ui_fake_server_SOURCES = test/ui/fake-server.c
 test_ui_fake_server_LDADD = $(KB_LIB)
 TESTS += test/ui/test-menu.sh
 dist_noinst_SCRIPTS += test/ui/lib.sh test/ui/test-menu.sh test/ui/bench-3000.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += test/ui/test-model
+TESTS += test/ui/test-model
+test_ui_test_model_SOURCES = test/ui/test-model.c ui/ncurses/model.c ui/ncurses/model.h
+test_ui_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_ui_test_model_LDADD = $(KB_LIB) $(CMOCKA_LIBS)
+endif
