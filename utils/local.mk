@@ -1,3 +1,4 @@
 # utils/: command-line tools.
 include utils/probe.mk
 include utils/ctl.mk
+include utils/kexec.mk
