@@ -22,7 +22,7 @@ static const struct kb_option *pick_option(struct kb_daemon *d, const struct kb_
 	int r;
 
 	if (b->flags & KB_BOOT_DEFAULT) {
-		opt = kb_boot_default(d);
+		opt = kb_default_option(d);
 		if (!opt)
 			*why = talloc_strdup(ctx, "there is no default option");
 		return opt;
@@ -131,11 +131,14 @@ static int boot_option(struct kb_daemon *d, struct kb_client *cl, uint16_t type,
 		goto reply;
 	}
 	/* restricted mode: anything but the default, unedited, needs the password */
-	if (!check_only && cl && (b->override || chosen != kb_boot_default(d) || (b->flags & KB_BOOT_FORCE))) {
-		r = kb_settings_authorise(d, cl, b->password,
-					  b->override ? "editing an entry" : "booting a non-default entry");
+	if (!check_only && cl) {
+		bool is_default = !b->override && !(b->flags & KB_BOOT_FORCE) &&
+				  chosen == kb_default_option(d);
+
+		r = kb_settings_authorise(d, cl, b->override ? KB_REQ_EDIT : KB_REQ_BOOT, is_default,
+					  b->password, &why);
 		if (r < 0) {
-			why = talloc_strdup(tmp, "restricted mode: the password is required");
+			talloc_steal(tmp, why);
 			goto reply;
 		}
 	}
@@ -195,8 +198,7 @@ static int boot_option(struct kb_daemon *d, struct kb_client *cl, uint16_t type,
 		goto reply;
 	}
 	kb_status(d, KB_STATUS_BOOT, opt->device_id, "loaded with %s; jumping", method);
-	if (d->next_boot && !strcmp(d->next_boot, opt->id))
-		TALLOC_FREE(d->next_boot);
+	kb_settings_booting(d, opt->id);
 	/* our mounts go first: the engine unmounts everything under the runtime dir */
 	TALLOC_FREE(d->devices);
 	{
@@ -223,80 +225,10 @@ void kb_boot_request(struct kb_daemon *d, struct kb_client *cl, const struct kb_
 	boot_option(d, cl, msg->type, &msg->u.boot);
 }
 
-const struct kb_option *kb_boot_default(struct kb_daemon *d)
+
+int kb_boot_autoboot(struct kb_daemon *d, const char *id)
 {
-	const struct kb_option *opt, *first = NULL;
-	unsigned i;
+	struct kb_msg_boot b = { .option_id = (char *)id };
 
-	if (d->next_boot && (opt = kb_devices_option(d->devices, d->next_boot)))
-		return opt;
-	for (i = 0; (opt = kb_devices_option_at(d->devices, i)); i++) {
-		if (opt->is_default)
-			return opt;
-		if (!first)
-			first = opt;
-	}
-	return first;
-}
-
-static void autoboot_tick(struct kb_source *src, void *data)
-{
-	struct kb_daemon *d = data;
-	struct kb_msg msg = { .type = KB_MSG_AUTOBOOT, .u.autoboot = &d->autoboot };
-	struct kb_msg_boot b = { .flags = KB_BOOT_DEFAULT };
-
-	if (--d->autoboot.remaining_s > 0) {
-		kb_server_broadcast(d->server, &msg);
-		return;
-	}
-	TALLOC_FREE(d->autoboot_timer);
-	d->autoboot.active = false;
-	d->autoboot.remaining_s = -1;
-	kb_server_broadcast(d->server, &msg);
-	log_notice("autoboot: booting the default");
-	boot_option(d, NULL, KB_MSG_BOOT, &b);
-}
-
-void kb_autoboot_cancel(struct kb_daemon *d, const char *who)
-{
-	struct kb_msg msg = { .type = KB_MSG_AUTOBOOT, .u.autoboot = &d->autoboot };
-
-	if (!d->autoboot.active && !d->autoboot.enabled)
-		return;
-	TALLOC_FREE(d->autoboot_timer);
-	d->autoboot_cancelled = true;
-	d->autoboot.active = false;
-	d->autoboot.enabled = false;
-	d->autoboot.remaining_s = -1;
-	kb_status(d, KB_STATUS_INFO, NULL, "autoboot cancelled by %s", who);
-	kb_server_broadcast(d->server, &msg);
-}
-
-void kb_autoboot_update(struct kb_daemon *d)
-{
-	struct kb_autoboot_state *ab = &d->autoboot;
-	struct kb_msg msg = { .type = KB_MSG_AUTOBOOT, .u.autoboot = ab };
-	const struct kb_option *def = d->devices ? kb_boot_default(d) : NULL;
-	int timeout = kb_settings_timeout(d);
-
-	talloc_free(ab->option_id);
-	ab->option_id = def ? talloc_strdup(d, def->id) : NULL;
-	if (d->autoboot_cancelled || d->opts.no_autoboot || !kb_settings_autoboot(d) || timeout < 0) {
-		ab->enabled = false;
-	} else if (def && !ab->active) {
-		ab->enabled = true;
-		ab->active = true;
-		ab->remaining_s = timeout;
-		if (timeout == 0) {
-			ab->remaining_s = 1;
-			autoboot_tick(NULL, d);
-			return;
-		}
-		d->autoboot_timer = kb_loop_add_timer(d->loop, d, 1000, true, autoboot_tick, d);
-	} else if (!def && ab->active) {
-		TALLOC_FREE(d->autoboot_timer);
-		ab->active = false;
-		ab->remaining_s = -1;
-	}
-	kb_server_broadcast(d->server, &msg);
+	return boot_option(d, NULL, KB_MSG_BOOT, &b);
 }

@@ -14,6 +14,10 @@ struct kb_server;
 struct kb_client;
 struct kb_devices;
 struct kx_sys;
+struct kb_config;
+struct kb_config_store;
+struct kb_autoboot;
+struct kb_auth_limiter;
 
 struct kb_daemon_opts {
 	const char *socket_path;
@@ -34,12 +38,12 @@ struct kb_daemon {
 	struct kb_daemon_opts opts;
 	struct kb_server *server;
 	struct kb_devices *devices;
-	struct kb_config *config;     /* NULL until the config module is wired */
-	char *next_boot;              /* one-shot default, consumed when used */
-	struct kb_autoboot_state autoboot;
+	struct kb_config *config;       /* effective settings (discover/config.h) */
+	struct kb_config_store *store;  /* where changed settings are saved, NULL: memory only */
+	struct kb_autoboot *autoboot;   /* default choice and countdown (discover/autoboot.h) */
 	struct kb_source *autoboot_timer;
-	bool autoboot_cancelled;      /* by user input: stays off until restart */
-	struct kx_sys *kx;            /* the engine's backend (real, or recording for tests) */
+	struct kb_auth_limiter *auth;   /* restricted-mode password attempts */
+	struct kx_sys *kx;              /* the engine's backend (real, or recording for tests) */
 };
 
 /* server.c */
@@ -62,6 +66,8 @@ bool kb_client_privileged(const struct kb_client *cl);
 /* Restricted mode: has this client given the password? */
 bool kb_client_authed(const struct kb_client *cl);
 void kb_client_set_authed(struct kb_client *cl);
+/* Stable key for rate limiting ("uid=0"). */
+const char *kb_client_key(const struct kb_client *cl);
 
 /* devices.c */
 
@@ -87,13 +93,16 @@ char *kb_devices_resolve(struct kb_devices *devs, void *ctx, const struct kb_res
 
 /* boot.c */
 
-/* Handle BOOT and CHECK requests (authority already checked). */
+/* Handle BOOT and CHECK requests (privilege already checked). */
 void kb_boot_request(struct kb_daemon *d, struct kb_client *cl, const struct kb_msg *msg);
-/* Pick the option autoboot would boot now; NULL if none. */
-const struct kb_option *kb_boot_default(struct kb_daemon *d);
-/* Recompute the autoboot state after options changed and broadcast it. */
-void kb_autoboot_update(struct kb_daemon *d);
-/* Stop the countdown (user input on any console); who is for the status line. */
-void kb_autoboot_cancel(struct kb_daemon *d, const char *who);
+/* Autoboot: boot option id now (no client). Returns the status. */
+int kb_boot_autoboot(struct kb_daemon *d, const char *id);
+
+/* settings.c (autoboot glue) */
+
+/* The option autoboot would boot now; NULL if none. */
+const struct kb_option *kb_default_option(struct kb_daemon *d);
+/* Options or settings changed: re-decide autoboot and broadcast its state. */
+void kb_options_changed(struct kb_daemon *d);
 
 #endif

@@ -270,7 +270,7 @@ static void block_event(struct kb_blockmon *mon, enum kb_block_event ev,
 		msg.u.id.id = e->dev->id;
 		kb_server_broadcast(devs->d->server, &msg);
 		talloc_free(e); /* unmounts */
-		kb_autoboot_update(devs->d);
+		kb_options_changed(devs->d);
 		return;
 	}
 	if (e) {
@@ -296,7 +296,7 @@ static void block_event(struct kb_blockmon *mon, enum kb_block_event ev,
 	publish_device(devs, e);
 	if (e->mnt)
 		parse_entry(devs, e);
-	kb_autoboot_update(devs->d);
+	kb_options_changed(devs->d);
 }
 
 static int devices_destructor(struct kb_devices *devs)
@@ -348,7 +348,7 @@ int kb_devices_rescan(struct kb_devices *devs)
 		withdraw_options(devs, e);
 		parse_entry(devs, e);
 	}
-	kb_autoboot_update(devs->d);
+	kb_options_changed(devs->d);
 	return 0;
 }
 
@@ -432,7 +432,7 @@ const char *kb_devices_add_user(struct kb_devices *devs, struct kb_option *opt)
 	e->opts[e->n_opts++] = opt;
 	msg.u.option = opt;
 	kb_server_broadcast(devs->d->server, &msg);
-	kb_autoboot_update(devs->d);
+	kb_options_changed(devs->d);
 	return opt->id;
 }
 
@@ -454,7 +454,7 @@ int kb_devices_remove_user(struct kb_devices *devs, const char *id)
 		talloc_free(e->opts[i]);
 		memmove(&e->opts[i], &e->opts[i + 1], (e->n_opts - i - 1) * sizeof(e->opts[0]));
 		e->n_opts--;
-		kb_autoboot_update(devs->d);
+		kb_options_changed(devs->d);
 		return 0;
 	}
 	return -EPERM;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <config.h>
+#include "discover/autoboot.h"
 #include "discover/daemon.h"
 #include "discover/settings.h"
 #include "lib/conn.h"
@@ -45,6 +46,7 @@ struct kb_client {
 	bool authed; /* restricted mode: password given */
 	bool ready;  /* HELLO done */
 	char name[64];
+	char key[32]; /* rate-limiting identity: the uid */
 };
 
 /* May this peer change anything? root, or a member of the configured group. */
@@ -191,6 +193,11 @@ void kb_client_set_authed(struct kb_client *cl)
 	cl->authed = true;
 }
 
+const char *kb_client_key(const struct kb_client *cl)
+{
+	return cl->key;
+}
+
 static uint32_t hello_flags(const struct kb_client *cl)
 {
 	const struct kb_daemon *d = cl->srv->d;
@@ -224,7 +231,7 @@ static void handle_hello(struct kb_client *cl, const struct kb_msg *in)
 	kb_settings_sync(d, cl);
 	kb_devices_sync(d->devices, cl);
 	msg.type = KB_MSG_AUTOBOOT;
-	msg.u.autoboot = &d->autoboot;
+	msg.u.autoboot = (struct kb_autoboot_state *)kb_autoboot_get_state(d->autoboot);
 	kb_conn_send(cl->conn, &msg);
 	kb_settings_sysinfo(d, cl);
 	msg.type = KB_MSG_SYNC_DONE;
@@ -351,6 +358,7 @@ static void server_accept(struct kb_source *src, int fd, uint32_t revents, void 
 		return;
 	}
 	snprintf(cl->name, sizeof(cl->name), "client uid %u pid %d", cl->cred.uid, cl->cred.pid);
+	snprintf(cl->key, sizeof(cl->key), "uid=%u", cl->cred.uid);
 	cl->privileged = peer_privileged(srv->d, &cl->cred);
 	cl->conn = kb_conn_new(cl, srv->d->loop, cfd, client_msg, client_close, cl);
 	cl->hello_timer = kb_loop_add_timer(srv->d->loop, cl, KB_SERVER_HELLO_TIMEOUT_MS, false,

@@ -1,15 +1,18 @@
-/* kexboot-discover: configuration, autoboot and the non-boot requests
- * (settings.c), between the protocol and the config/autoboot modules. */
+/* kexboot-discover: settings, restricted mode, autoboot and the requests
+ * that are not boots (settings.c): glue between the protocol and the
+ * config, store, autoboot and auth modules. */
 #ifndef KB_SETTINGS_H
 #define KB_SETTINGS_H
 
 #include <stdbool.h>
 
+#include "discover/auth.h"
 #include "discover/daemon.h"
 
 struct kb_config;
 
-/* Load settings (defaults, config file, state dir, kernel command line). 0 or -errno. */
+/* Load settings (defaults, config file, stored settings, kernel command
+ * line) and set up autoboot and the password limiter. 0 or -errno. */
 int kb_settings_init(struct kb_daemon *d);
 /* Restricted mode: a password is set. */
 bool kb_settings_restricted(const struct kb_config *cfg);
@@ -17,16 +20,16 @@ bool kb_settings_restricted(const struct kb_config *cfg);
 void kb_settings_sync(struct kb_daemon *d, struct kb_client *cl);
 void kb_settings_sysinfo(struct kb_daemon *d, struct kb_client *cl);
 /* Handle RESCAN, CONFIG_SET, CANCEL_AUTOBOOT, USER_ADD, USER_REMOVE,
- * NEXT_BOOT, EXIT_SHELL, AUTH (privilege already checked). */
+ * NEXT_BOOT, EXIT_SHELL, AUTH (socket privilege already checked). */
 void kb_settings_request(struct kb_daemon *d, struct kb_client *cl, const struct kb_msg *msg);
-/* May cl do what needs the restricted-mode password? Checks password (may be
- * NULL) when the client has not authenticated. 0 or -EACCES (reply sent by caller). */
-int kb_settings_authorise(struct kb_daemon *d, struct kb_client *cl, const char *password,
-			  const char *what);
+/* Restricted-mode check for a request of `kind` by cl; a password given
+ * with the request is tried (rate-limited). 0, or -EACCES / -EPERM /
+ * -EAGAIN with *ret_why (child of cl) saying why. */
+int kb_settings_authorise(struct kb_daemon *d, struct kb_client *cl, enum kb_request_kind kind,
+			  bool is_default_boot, const char *password, char **ret_why);
 /* The boot console ("ttyS0,115200") to add when an entry has no console=, or NULL. */
 const char *kb_settings_console(const struct kb_daemon *d);
-/* Autoboot countdown seconds (negative: never). */
-int kb_settings_timeout(const struct kb_daemon *d);
-bool kb_settings_autoboot(const struct kb_daemon *d);
+/* About to jump to option id: consume a matching next-boot. */
+void kb_settings_booting(struct kb_daemon *d, const char *id);
 
 #endif
