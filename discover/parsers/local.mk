@@ -13,3 +13,4 @@ discover_libparsers_a_SOURCES = \
 
 # The GRUB2 parser (another fragment) adds its sources to discover_libparsers_a_SOURCES.
 include discover/parsers/grub2.mk
+include test/parsers/local.mk

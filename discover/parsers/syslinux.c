@@ -50,7 +50,7 @@ struct label {
 	struct sv append;
 	struct sv fdt;
 	struct sv fdtdir;
-	bool has_kernel, kernel_is_linux, has_append, hide, localboot, menu_default;
+	bool has_kernel, kernel_is_linux, has_append, hide, localboot, menu_default, chain;
 	const char *file;
 	unsigned line;
 };
@@ -217,6 +217,14 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 				continue;
 			}
 			break;
+		case 'c':
+			/* CONFIG in a label loads another config: nothing to kexec */
+			if (sv_caseeq(kw, (struct sv){"config", 6})) {
+				if (cur)
+					cur->chain = true;
+				continue;
+			}
+			break;
 		case 'd':
 			if (sv_caseeq(kw, (struct sv){"default", 7})) {
 				st->def = arg;
@@ -299,6 +307,10 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 				} else if (sv_caseeq(sub, (struct sv){"hide", 4})) {
 					if (cur)
 						cur->hide = true;
+				} else if (sv_caseeq(sub, (struct sv){"begin", 5}) ||
+					   sv_caseeq(sub, (struct sv){"end", 3})) {
+					/* a submenu's own MENU LABEL is not an entry's */
+					st->cur = NULL;
 				} else if (sv_caseeq(sub, (struct sv){"include", 7})) {
 					do_include(st, path, it.lineno, rest, depth);
 				}
@@ -367,9 +379,13 @@ static int add_initrds(struct sl_state *st, struct kb_option *opt, struct sv lis
 		while (i < list.n && list.s[i] != ',')
 			i++;
 		if (i > s) {
-			p = talloc_strndup(st->tmp, list.s + s, i - s);
+			p = kb_strndup_trim(st->tmp, list.s + s, i - s);
 			if (!p)
 				return -ENOMEM;
+			if (!*p) {
+				i++;
+				continue;
+			}
 			r = kb_option_add_initrd(st->pctx, opt, NULL, st->cwd, p);
 			if (r == -E2BIG) {
 				kb_parse_error(st->pctx, l->file, l->line, "initrds after %u ignored (KB_MAX_INITRDS)",
@@ -502,7 +518,7 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		struct sv append = l->has_append ? l->append : st.global_append;
 		char *kpath;
 
-		if (l->hide || l->localboot)
+		if (l->hide || l->localboot || (l->chain && !l->has_kernel))
 			continue;
 		if (!l->has_kernel) {
 			/* syslinux would boot a kernel named like the label; kexec needs a file */
