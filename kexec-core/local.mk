@@ -43,4 +43,9 @@ test_kexec_test_initrd_SOURCES = test/kexec/test-initrd.c test/kexec/fixtures.c 
 test_kexec_test_initrd_CPPFLAGS = $(KX_TEST_CPPFLAGS)
 test_kexec_test_initrd_LDADD = $(KX_TEST_LIBS)
 TESTS += test/kexec/test-initrd
+check_PROGRAMS += test/kexec/test-checks
+test_kexec_test_checks_SOURCES = test/kexec/test-checks.c test/kexec/fixtures.c test/kexec/fixtures.h
+test_kexec_test_checks_CPPFLAGS = $(KX_TEST_CPPFLAGS)
+test_kexec_test_checks_LDADD = $(KX_TEST_LIBS)
+TESTS += test/kexec/test-checks
 endif

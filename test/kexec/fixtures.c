@@ -215,3 +215,74 @@ uint8_t *fx_cpio(size_t *len, unsigned n_files, size_t file_size)
 	*len = pos;
 	return b;
 }
+
+char *fx_tree(const char *name, const char *machine, const char *release, const char *config,
+	      unsigned long mem_kb)
+{
+	char p[512], buf[256];
+
+	snprintf(p, sizeof(p), "%s/proc/sys/kernel/arch", name);
+	fx_write_str(p, machine);
+	snprintf(p, sizeof(p), "%s/proc/sys/kernel/osrelease", name);
+	fx_write_str(p, release);
+	snprintf(p, sizeof(p), "%s/proc/sys/kernel/kexec_load_disabled", name);
+	fx_write_str(p, "0\n");
+	snprintf(p, sizeof(p), "%s/boot/config-%s", name, release);
+	fx_write_str(p, config);
+	snprintf(p, sizeof(p), "%s/proc/meminfo", name);
+	snprintf(buf, sizeof(buf), "MemTotal:       %lu kB\nMemFree:        %lu kB\nMemAvailable:   %lu kB\n",
+		 mem_kb * 2, mem_kb, mem_kb);
+	fx_write_str(p, buf);
+	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/online", name);
+	fx_write_str(p, "0-1\n");
+	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu0/uevent", name);
+	fx_write_str(p, "");
+	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu1/online", name);
+	fx_write_str(p, "1\n");
+	snprintf(p, sizeof(p), "%s/proc/consoles", name);
+	fx_write_str(p, "ttyS0                -W- (EC p a)    4:64\n");
+	snprintf(p, sizeof(p), "%s/proc/self/mountinfo", name);
+	fx_write_str(p, "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+			"30 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw\n"
+			"40 30 7:0 / /run/kexboot/mnt/loop0 ro,relatime - ext4 /dev/loop0 ro\n"
+			"41 30 7:1 / /run/kexboot/mnt/my\\040disk ro,relatime - vfat /dev/loop1 ro\n");
+	snprintf(p, sizeof(p), "%s/sys/kernel/kexec_loaded", name);
+	fx_write_str(p, "0\n");
+	return fx_path(name);
+}
+
+int fx_dtb(const char *out, const char *dts)
+{
+	char *src;
+	int r;
+
+	if (asprintf(&src, "%s.dts", out) < 0)
+		abort();
+	free(fx_write_str(src, dts));
+	r = fx_sh("dtc -q -I dts -O dtb -o '%s' '%s'", out, src);
+	free(src);
+	return r;
+}
+
+char *fx_dts_cpus(const char *em, unsigned n)
+{
+	char *s, *cpus = strdup("");
+
+	for (unsigned i = 0; i < n; i++) {
+		char *c;
+		if (asprintf(&c, "%s\t\tcpu@%u { device_type = \"cpu\"; compatible = \"arm,cortex-a57\"; reg = <%u>; enable-method = \"%s\";%s };\n",
+			     cpus, i, i, em, strcmp(em, "spin-table") == 0 ? " cpu-release-addr = <0 0x8000fff8>;" : "") < 0)
+			abort();
+		free(cpus);
+		cpus = c;
+	}
+	if (asprintf(&s, "/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tcompatible = \"linux,dummy-virt\";\n"
+			 "\tchosen { bootargs = \"old\"; linux,elfcorehdr = <0 0x1000 0 0x1000>; };\n"
+			 "\tmemory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x80000000>; };\n"
+			 "\tpsci { compatible = \"arm,psci-1.0\"; method = \"hvc\"; };\n"
+			 "\tcpus {\n\t\t#address-cells = <1>;\n\t\t#size-cells = <0>;\n%s\t};\n};\n",
+		     cpus) < 0)
+		abort();
+	free(cpus);
+	return s;
+}

@@ -28,3 +28,14 @@ uint8_t *fx_pe(size_t *len, uint16_t machine, const char *const *sections, unsig
 uint8_t *fx_cpio(size_t *len, unsigned n_files, size_t file_size);
 
 #endif
+
+/* A fake system tree under DIR/name for the recording backend: machine
+ * (uname -m), release, kernel config lines ("CONFIG_KEXEC=y\n…"), MemAvailable
+ * in kB, a healthy 2-CPU sysfs, /proc/consoles with ttyS0, a mount table.
+ * Returns the root path (malloc'd). */
+char *fx_tree(const char *name, const char *machine, const char *release, const char *config,
+	      unsigned long mem_kb);
+/* Compile a .dts source with dtc into DIR/out; 0 on success. */
+int fx_dtb(const char *out, const char *dts);
+/* A device tree with n cpus using enable-method em (for fx_dtb). */
+char *fx_dts_cpus(const char *em, unsigned n);
