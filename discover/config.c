@@ -970,10 +970,9 @@ int kb_config_get(const struct kb_config *cfg, void *ctx, const char *key, char 
 		v = talloc_strdup(ctx, cfg->language);
 		break;
 	case K_PASSWORD:
-		v = talloc_strdup(ctx, cfg->password_hash ? "set" : "");
-		break;
 	case K_PASSWORD_HASH:
-		v = talloc_strdup(ctx, cfg->password_hash ? cfg->password_hash : "");
+		/* the hash is never handed out: it would allow offline guessing */
+		v = talloc_strdup(ctx, cfg->password_hash ? "set" : "");
 		break;
 	case K_NETWORK: {
 		char ifname[KB_CONFIG_MAX_IFNAME_LEN + 1];

@@ -135,7 +135,8 @@ int kb_config_set(struct kb_config *cfg, void *ctx, const char *key, const char 
 		  char **ret_err);
 
 /* Effective value of `key` as a string (child of ctx) in *ret_value.
- * "password" gives "set" or "", never the hash; "password-hash" gives it.
+ * "password" and "password-hash" give "set" or "", never the hash (the
+ * daemon reads cfg->password_hash directly).
  * 0, -ENOENT for an unknown key, -ENOMEM. */
 int kb_config_get(const struct kb_config *cfg, void *ctx, const char *key, char **ret_value);
 

@@ -216,6 +216,7 @@ static void test_password(void **state)
 	assert_int_equal(kb_auth_verify(cfg->password_hash, "wrong"), -EACCES);
 	/* get never shows the hash under "password", nor does the list */
 	assert_string_equal(get(cfg, ctx, "password"), "set");
+	assert_string_equal(get(cfg, ctx, "password-hash"), "set");
 	struct kb_config_item *items;
 	size_t n;
 	assert_int_equal(kb_config_list(cfg, ctx, &items, &n), 0);
