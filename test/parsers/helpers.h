@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
 #include <talloc.h>
 
 #include "discover/parser.h"

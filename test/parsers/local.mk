@@ -5,10 +5,23 @@ PARSER_TEST_COMMON = test/parsers/memfs.c test/parsers/memfs.h test/parsers/no-g
 	test/parsers/helpers.h
 PARSER_TEST_LDADD = discover/libparsers.a $(KB_LIB) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
-PARSER_TESTS = test/parsers/test-syslinux
+PARSER_TESTS = test/parsers/test-syslinux test/parsers/test-bls test/parsers/test-parser \
+	test/parsers/test-parser-fs test/parsers/test-formats
 check_PROGRAMS += $(PARSER_TESTS)
 TESTS += $(PARSER_TESTS)
 test_parsers_test_syslinux_SOURCES = test/parsers/test-syslinux.c $(PARSER_TEST_COMMON)
 test_parsers_test_syslinux_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_parsers_test_syslinux_LDADD = $(PARSER_TEST_LDADD)
+test_parsers_test_bls_SOURCES = test/parsers/test-bls.c $(PARSER_TEST_COMMON)
+test_parsers_test_bls_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_parsers_test_bls_LDADD = $(PARSER_TEST_LDADD)
+test_parsers_test_parser_SOURCES = test/parsers/test-parser.c $(PARSER_TEST_COMMON)
+test_parsers_test_parser_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_parsers_test_parser_LDADD = $(PARSER_TEST_LDADD)
+test_parsers_test_parser_fs_SOURCES = test/parsers/test-parser-fs.c $(PARSER_TEST_COMMON)
+test_parsers_test_parser_fs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_parsers_test_parser_fs_LDADD = $(PARSER_TEST_LDADD)
+test_parsers_test_formats_SOURCES = test/parsers/test-formats.c $(PARSER_TEST_COMMON)
+test_parsers_test_formats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+test_parsers_test_formats_LDADD = $(PARSER_TEST_LDADD)
 endif
