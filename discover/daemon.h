@@ -24,6 +24,7 @@ struct kb_daemon_opts {
 	const char *runtime_dir;
 	const char *state_dir;
 	const char *config_file;
+	const char *cmdline_file; /* the firmware kernel's command line (/proc/cmdline) */
 	const char **globs; /* --devices */
 	unsigned n_globs;
 	bool no_autoboot;

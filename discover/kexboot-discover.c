@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		"  --runtime-dir DIR    mounts and downloads (default " KB_DEFAULT_RUNTIME_DIR ")\n"
 		"  --state-dir DIR      where settings are stored (file backend)\n"
 		"  --config FILE        defaults file (default /etc/kexboot.conf)\n"
+		"  --cmdline FILE       kernel command line with kexboot.* overrides (default /proc/cmdline)\n"
 		"  --devices GLOB       only block devices whose kernel name matches (repeatable)\n"
 		"  --group NAME         members may boot and configure (socket mode 0660)\n"
 		"  --no-autoboot        never boot without being asked\n"
@@ -93,7 +94,7 @@ static void on_signal(struct kb_source *src, int signo, void *data)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SOCKET = 256, OPT_RUNTIME, OPT_STATE, OPT_CONFIG, OPT_DEVICES, OPT_GROUP,
+	enum { OPT_SOCKET = 256, OPT_RUNTIME, OPT_STATE, OPT_CONFIG, OPT_CMDLINE, OPT_DEVICES, OPT_GROUP,
 	       OPT_NO_AUTOBOOT, OPT_DRY_RUN, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_SYSLOG,
 	       OPT_KEXEC_SYSROOT, OPT_HELP, OPT_VERSION };
 	static const struct option long_opts[] = {
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
 		{ "runtime-dir", required_argument, NULL, OPT_RUNTIME },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "devices", required_argument, NULL, OPT_DEVICES },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "no-autoboot", no_argument, NULL, OPT_NO_AUTOBOOT },
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
 	d->opts.socket_path = KB_DEFAULT_SOCKET;
 	d->opts.runtime_dir = KB_DEFAULT_RUNTIME_DIR;
 	d->opts.config_file = "/etc/kexboot.conf";
+	d->opts.cmdline_file = "/proc/cmdline";
 	d->opts.group = (gid_t)-1;
 	d->opts.globs = talloc_zero_array(d, const char *, KB_MAX_GLOBS);
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -135,6 +138,7 @@ int main(int argc, char **argv)
 		case OPT_RUNTIME: d->opts.runtime_dir = optarg; break;
 		case OPT_STATE: d->opts.state_dir = optarg; break;
 		case OPT_CONFIG: d->opts.config_file = optarg; break;
+		case OPT_CMDLINE: d->opts.cmdline_file = optarg; break;
 		case OPT_DEVICES:
 			if (d->opts.n_globs >= KB_MAX_GLOBS) {
 				fprintf(stderr, "kexboot-discover: more than %d --devices patterns\n",

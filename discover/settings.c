@@ -91,13 +91,13 @@ int kb_settings_init(struct kb_daemon *d)
 		if (warning)
 			log_warn("stored settings (%s): %s", d->store->path, warning);
 	}
-	text = read_small(tmp, "/proc/cmdline", KB_CONFIG_MAX_CMDLINE_LEN);
+	text = read_small(tmp, d->opts.cmdline_file, KB_CONFIG_MAX_CMDLINE_LEN);
 	if (text) {
 		memset(&errs, 0, sizeof(errs));
 		r = kb_config_parse_cmdline(tmp, text, &items, &n, &errs);
 		if (r >= 0)
 			kb_config_set_layer(d->config, tmp, KB_CONFIG_LAYER_CMDLINE, items, n, &errs);
-		log_config_errors("/proc/cmdline", &errs);
+		log_config_errors(d->opts.cmdline_file, &errs);
 	}
 	talloc_free(tmp);
 	d->autoboot = kb_autoboot_new(d, d->config);
