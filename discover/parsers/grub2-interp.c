@@ -1,0 +1,856 @@
+/* kexboot GRUB2 parser: the interpreter (environment, expansion, execution).
+ *
+ * Environment contexts follow GRUB: the top-level file runs in one context;
+ * a submenu body and a configfile run in a fresh context holding copies of
+ * the exported variables only (grub_env_context_open). Entry bodies run when
+ * they are defined (GRUB runs them when chosen, in the final environment; the
+ * difference shows only for variables changed after the entry), in an
+ * overlay context so that what one entry sets never leaks into the next.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "discover/parsers/grub2.h"
+
+/* Report an error at file:line (line 0 = the command being run). */
+void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kb_parse_error(ip->pctx, ip->file, line ? line : ip->line, "%s", msg);
+}
+
+/* ---- environment ---- */
+
+static uint32_t hash_name(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static struct g2_var *env_find(struct g2_env *e, const char *name, uint32_t h)
+{
+	unsigned mask, i;
+
+	if (!e->size)
+		return NULL;
+	mask = e->size - 1;
+	for (i = h & mask;; i = (i + 1) & mask) {
+		struct g2_var *v = &e->slots[i];
+
+		if (!v->name)
+			return NULL;
+		if (v->hash == h && strcmp(v->name, name) == 0)
+			return v;
+	}
+}
+
+static int env_grow(struct g2_env *e)
+{
+	unsigned size = e->size ? e->size * 2 : 16;
+	struct g2_var *slots = talloc_zero_array(e->mem, struct g2_var, size);
+	unsigned i;
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < e->size; i++) {
+		struct g2_var *v = &e->slots[i];
+		unsigned j;
+
+		if (!v->name)
+			continue;
+		for (j = v->hash & (size - 1); slots[j].name; j = (j + 1) & (size - 1))
+			;
+		slots[j] = *v;
+	}
+	talloc_free(e->slots);
+	e->slots = slots;
+	e->size = size;
+	return 0;
+}
+
+/* The slot for name in e, created (unset) when missing. NULL on a limit/ENOMEM. */
+static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const char *name, uint32_t h)
+{
+	struct g2_var *v = env_find(e, name, h);
+	unsigned i;
+
+	if (v)
+		return v;
+	if (e->count >= G2_MAX_VARS) {
+		g2_error(ip, 0, "refusing more than %u variables (G2_MAX_VARS)", G2_MAX_VARS);
+		return NULL;
+	}
+	if ((e->count + 1) * 2 > e->size && env_grow(e) < 0)
+		return NULL;
+	for (i = h & (e->size - 1); e->slots[i].name; i = (i + 1) & (e->size - 1))
+		;
+	v = &e->slots[i];
+	v->name = talloc_strdup(e->mem, name);
+	if (!v->name)
+		return NULL;
+	v->hash = h;
+	v->value = NULL;
+	v->exported = false;
+	e->count++;
+	return v;
+}
+
+static struct g2_var *lookup(struct g2_interp *ip, const char *name, uint32_t h)
+{
+	struct g2_env *e;
+
+	for (e = ip->env; e; e = e->parent) {
+		struct g2_var *v = env_find(e, name, h);
+
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+/* Value of a variable, NULL when unset. */
+const char *g2_get(struct g2_interp *ip, const char *name)
+{
+	struct g2_var *v = lookup(ip, name, hash_name(name));
+
+	return v ? v->value : NULL;
+}
+
+static int set_value(struct g2_interp *ip, const char *name, const char *value, size_t len)
+{
+	uint32_t h = hash_name(name);
+	struct g2_var *v, *outer = NULL;
+	char *nv;
+
+	v = env_find(ip->env, name, h);
+	if (!v) {
+		if (ip->env->parent)
+			outer = lookup(ip, name, h);
+		v = env_slot(ip, ip->env, name, h);
+		if (!v)
+			return -E2BIG;
+		if (outer)
+			v->exported = outer->exported;
+	}
+	if (len > G2_MAX_WORD_LEN) {
+		g2_error(ip, 0, "refusing a value of %zu bytes for %s (G2_MAX_WORD_LEN is %u)", len,
+			 name, G2_MAX_WORD_LEN);
+		return -E2BIG;
+	}
+	if (v->value && talloc_get_size(v->value) > len) {
+		memmove(v->value, value, len);
+		v->value[len] = '\0';
+		return 0;
+	}
+	nv = talloc_size(ip->env->mem, len + 1 < 16 ? 16 : len + 1);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(nv, value, len);
+	nv[len] = '\0';
+	talloc_free(v->value);
+	v->value = nv;
+	return 0;
+}
+
+/* Set a variable in the current context. */
+int g2_set(struct g2_interp *ip, const char *name, const char *value)
+{
+	return set_value(ip, name, value, strlen(value));
+}
+
+/* Unset a variable (shadowing it in an overlay). */
+void g2_unset(struct g2_interp *ip, const char *name)
+{
+	uint32_t h = hash_name(name);
+	struct g2_var *v = env_find(ip->env, name, h);
+
+	if (!v && ip->env->parent && lookup(ip, name, h))
+		v = env_slot(ip, ip->env, name, h);
+	if (v) {
+		talloc_free(v->value);
+		v->value = NULL;
+	}
+}
+
+/* Mark a variable exported (creating it empty if unset, as GRUB does). */
+int g2_export(struct g2_interp *ip, const char *name)
+{
+	uint32_t h = hash_name(name);
+	struct g2_var *v = env_find(ip->env, name, h);
+
+	if (!v) {
+		struct g2_var *outer = ip->env->parent ? lookup(ip, name, h) : NULL;
+		const char *val = outer && outer->value ? outer->value : "";
+		int r = g2_set(ip, name, val);
+
+		if (r < 0)
+			return r;
+		v = env_find(ip->env, name, h);
+		if (!v)
+			return -ENOMEM;
+	}
+	if (!v->value) {
+		int r = g2_set(ip, name, "");
+
+		if (r < 0)
+			return r;
+	}
+	v->exported = true;
+	return 0;
+}
+
+/* Push an overlay or an isolated (exported-only) context. */
+int g2_env_push(struct g2_interp *ip, bool overlay)
+{
+	struct g2_env *e = talloc_zero(ip->mem, struct g2_env);
+	struct g2_env *src;
+
+	if (!e)
+		return -ENOMEM;
+	e->mem = e;
+	e->saved = ip->env;
+	if (overlay) {
+		e->parent = ip->env;
+		ip->env = e;
+		return 0;
+	}
+	/* copy exported variables visible now (upper contexts shadow lower ones) */
+	for (src = ip->env; src; src = src->parent) {
+		unsigned i;
+
+		for (i = 0; i < src->size; i++) {
+			struct g2_var *v = &src->slots[i], *d;
+
+			if (!v->name || (!v->exported && v->value))
+				continue;
+			if (env_find(e, v->name, v->hash))
+				continue; /* shadowed by an upper context */
+			d = env_slot(ip, e, v->name, v->hash);
+			if (!d) {
+				talloc_free(e);
+				return -ENOMEM;
+			}
+			d->exported = v->exported;
+			if (v->value) {
+				d->value = talloc_strdup(e, v->value);
+				if (!d->value) {
+					talloc_free(e);
+					return -ENOMEM;
+				}
+			}
+		}
+	}
+	ip->env = e;
+	return 0;
+}
+
+/* Pop the current context. */
+void g2_env_pop(struct g2_interp *ip)
+{
+	struct g2_env *e = ip->env;
+
+	if (!e || !e->saved)
+		return;
+	ip->env = e->saved;
+	talloc_free(e);
+}
+
+/* ---- expansion ---- */
+
+static bool wbuf_add(struct g2_interp *ip, const char *s, size_t n)
+{
+	if (ip->wlen + n + 1 > ip->wcap) {
+		size_t cap = ip->wcap ? ip->wcap : 256;
+		char *nb;
+
+		if (ip->wlen + n > G2_MAX_WORD_LEN) {
+			g2_error(ip, 0, "refusing an expansion longer than %u bytes (G2_MAX_WORD_LEN)",
+				 G2_MAX_WORD_LEN);
+			return false;
+		}
+		while (cap < ip->wlen + n + 1)
+			cap *= 2;
+		nb = talloc_realloc_size(ip->mem, ip->wbuf, cap);
+		if (!nb)
+			return false;
+		ip->wbuf = nb;
+		ip->wcap = cap;
+	}
+	memcpy(ip->wbuf + ip->wlen, s, n);
+	ip->wlen += n;
+	return true;
+}
+
+static char *join_args(struct g2_interp *ip, unsigned argc, char **argv)
+{
+	size_t len = 0;
+	unsigned i;
+	char *s, *p;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = g2_alloc(&ip->tmp, len + 1);
+	if (!s)
+		return NULL;
+	p = s;
+	for (i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (i)
+			*p++ = ' ';
+		memcpy(p, argv[i], n);
+		p += n;
+	}
+	*p = '\0';
+	return s;
+}
+
+/* Value of $name, "" when unset (special parameters included). */
+static const char *var_value(struct g2_interp *ip, const char *name)
+{
+	const char *v;
+
+	if (name[0] >= '0' && name[0] <= '9') {
+		unsigned long k = strtoul(name, NULL, 10);
+
+		if (k == 0 || !ip->frame || k > ip->frame->argc)
+			return "";
+		return ip->frame->argv[k - 1];
+	}
+	if (!name[1]) {
+		switch (name[0]) {
+		case '?': {
+			char *s = g2_alloc(&ip->tmp, 12);
+
+			if (!s)
+				return "";
+			snprintf(s, 12, "%d", ip->status);
+			return s;
+		}
+		case '#': {
+			char *s = g2_alloc(&ip->tmp, 12);
+
+			if (!s)
+				return "";
+			snprintf(s, 12, "%u", ip->frame ? ip->frame->argc : 0);
+			return s;
+		}
+		case '@':
+		case '*': {
+			char *s = ip->frame ? join_args(ip, ip->frame->argc, ip->frame->argv) : NULL;
+
+			return s ? s : "";
+		}
+		default:
+			break;
+		}
+	}
+	v = g2_get(ip, name);
+	return v ? v : "";
+}
+
+struct argv_vec {
+	char **v;
+	unsigned n, cap;
+	bool overflow;
+};
+
+static bool argv_push(struct g2_interp *ip, struct argv_vec *av, char *s)
+{
+	if (av->n >= G2_MAX_ARGV) {
+		if (!av->overflow)
+			g2_error(ip, 0, "refusing a command of more than %u words (G2_MAX_ARGV)",
+				 G2_MAX_ARGV);
+		av->overflow = true;
+		return false;
+	}
+	if (av->n + 1 >= av->cap) {
+		unsigned cap = av->cap ? av->cap * 2 : 16;
+		char **nv = g2_alloc(&ip->tmp, cap * sizeof(char *));
+
+		if (!nv)
+			return false;
+		if (av->n)
+			memcpy(nv, av->v, av->n * sizeof(char *));
+		av->v = nv;
+		av->cap = cap;
+	}
+	av->v[av->n++] = s;
+	av->v[av->n] = NULL;
+	return true;
+}
+
+static bool emit_field(struct g2_interp *ip, struct argv_vec *av)
+{
+	char *s = g2_strndup(&ip->tmp, ip->wbuf ? ip->wbuf : "", ip->wlen);
+
+	ip->wlen = 0;
+	return s && argv_push(ip, av, s);
+}
+
+static bool is_ifs(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Expand one word into fields appended to av. split=false keeps it one field. */
+static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct argv_vec *av, bool split)
+{
+	bool started = false;
+	unsigned i;
+
+	if (w->n_parts == 1 && w->parts[0].type == G2_P_LIT)
+		return argv_push(ip, av, (char *)w->parts[0].s);
+	ip->wlen = 0;
+	for (i = 0; i < w->n_parts; i++) {
+		const struct g2_part *pt = &w->parts[i];
+		const char *v;
+
+		if (pt->type == G2_P_LIT) {
+			if (!wbuf_add(ip, pt->s, pt->len))
+				return false;
+			started = true;
+			continue;
+		}
+		v = var_value(ip, pt->s);
+		if (pt->type == G2_P_QVAR || !split) {
+			if (!wbuf_add(ip, v, strlen(v)))
+				return false;
+			started = true;
+			continue;
+		}
+		/* unquoted: split into fields on blanks */
+		while (*v) {
+			const char *s = v;
+
+			if (is_ifs(*v)) {
+				while (is_ifs(*v))
+					v++;
+				if (started && !emit_field(ip, av))
+					return false;
+				started = false;
+				continue;
+			}
+			while (*v && !is_ifs(*v))
+				v++;
+			if (!wbuf_add(ip, s, (size_t)(v - s)))
+				return false;
+			started = true;
+		}
+	}
+	if (started)
+		return emit_field(ip, av);
+	return true;
+}
+
+static int expand_words(struct g2_interp *ip, unsigned n, struct g2_word **words, unsigned *ret_argc,
+			char ***ret_argv)
+{
+	struct argv_vec av = {NULL, 0, 0, false};
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!expand_word(ip, words[i], &av, true))
+			break;
+	if (!av.v && !argv_push(ip, &av, NULL)) {
+		/* keep a valid empty argv */
+	}
+	if (!av.v)
+		return -ENOMEM;
+	if (av.n && !av.v[av.n - 1])
+		av.n--;
+	*ret_argc = av.n;
+	*ret_argv = av.v;
+	return 0;
+}
+
+/* ---- execution ---- */
+
+static struct g2_func *find_func(struct g2_interp *ip, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < ip->n_funcs; i++)
+		if (strcmp(ip->funcs[i].name, name) == 0)
+			return &ip->funcs[i];
+	return NULL;
+}
+
+static int define_func(struct g2_interp *ip, struct g2_node *n)
+{
+	struct g2_func *f = find_func(ip, n->name);
+
+	ip->retain_seq++;
+	if (f) {
+		f->body = n->body;
+		return 0;
+	}
+	if (ip->n_funcs >= G2_MAX_FUNCTIONS) {
+		g2_error(ip, n->line, "refusing more than %u functions (G2_MAX_FUNCTIONS)",
+			 G2_MAX_FUNCTIONS);
+		return 1;
+	}
+	f = talloc_realloc(ip->mem, ip->funcs, struct g2_func, ip->n_funcs + 1);
+	if (!f)
+		return 1;
+	ip->funcs = f;
+	f = &ip->funcs[ip->n_funcs];
+	f->name = talloc_strdup(ip->funcs, n->name);
+	if (!f->name)
+		return 1;
+	f->body = n->body;
+	ip->n_funcs++;
+	return 0;
+}
+
+static int call_func(struct g2_interp *ip, struct g2_func *f, unsigned argc, char **argv)
+{
+	struct g2_frame fr = {argc - 1, argv + 1, ip->frame};
+	unsigned saved_loops = ip->loop_depth;
+	int st;
+
+	if (ip->call_depth >= G2_MAX_CALL_DEPTH) {
+		g2_error(ip, 0, "%s: refusing function calls nested deeper than %u (G2_MAX_CALL_DEPTH)",
+			 argv[0], G2_MAX_CALL_DEPTH);
+		return 1;
+	}
+	ip->call_depth++;
+	ip->frame = &fr;
+	ip->loop_depth = 0;
+	st = g2_exec_list(ip, f->body);
+	if (ip->ctl == G2_CTL_RETURN) {
+		st = (int)ip->ctl_n;
+		ip->ctl = G2_CTL_NONE;
+	} else if (ip->ctl == G2_CTL_BREAK || ip->ctl == G2_CTL_CONTINUE) {
+		ip->ctl = G2_CTL_NONE;
+	}
+	ip->loop_depth = saved_loops;
+	ip->frame = fr.prev;
+	ip->call_depth--;
+	return st;
+}
+
+/* Run a command by argv. */
+int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line)
+{
+	g2_builtin_fn fn;
+	struct g2_func *f;
+
+	if (!argc)
+		return 0;
+	if (line)
+		ip->line = line;
+	fn = g2_builtin_find(argv[0]);
+	if (fn)
+		return fn(ip, argc, argv);
+	f = find_func(ip, argv[0]);
+	if (f)
+		return call_func(ip, f, argc, argv);
+	if (g2_is_known_noop(argv[0]))
+		return 0;
+	g2_error(ip, 0, "can't find command '%.64s' (ignored)", argv[0]);
+	return 1;
+}
+
+/* "NAME=value" as the first word: a variable assignment. */
+static bool is_assignment(const struct g2_word *w)
+{
+	const char *s;
+
+	if (!w->n_parts || w->parts[0].type != G2_P_LIT)
+		return false;
+	s = w->parts[0].s;
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s && *s != '='; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return *s == '=';
+}
+
+static bool count_command(struct g2_interp *ip)
+{
+	if (++ip->n_cmds > G2_MAX_COMMANDS) {
+		g2_error(ip, 0, "stopping: more than %u commands executed (G2_MAX_COMMANDS)",
+			 G2_MAX_COMMANDS);
+		ip->aborted = true;
+		return false;
+	}
+	return true;
+}
+
+static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
+{
+	unsigned argc;
+	char **argv;
+	int st;
+
+	if (!count_command(ip))
+		return 1;
+	if (is_assignment(n->cmd.words[0])) {
+		struct argv_vec av = {NULL, 0, 0, false};
+		char *eq;
+
+		if (!expand_word(ip, n->cmd.words[0], &av, false) || !av.n)
+			return 1;
+		eq = strchr(av.v[0], '=');
+		*eq = '\0';
+		st = g2_set(ip, av.v[0], eq + 1) < 0;
+		*eq = '=';
+		return st;
+	}
+	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
+		return 1;
+	return g2_run_argv(ip, argc, argv, 0);
+}
+
+static int exec_menu(struct g2_interp *ip, struct g2_node *n)
+{
+	unsigned argc;
+	char **argv;
+	int st = 0;
+
+	if (!count_command(ip))
+		return 1;
+	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
+		return 1;
+	if (n->type == G2_N_SUBMENU) {
+		if (g2_submenu_begin(ip, argc, argv) < 0)
+			return 1;
+		g2_exec_list(ip, n->body);
+		if (ip->ctl != G2_CTL_EXIT)
+			ip->ctl = G2_CTL_NONE;
+		g2_submenu_end(ip);
+	} else {
+		bool run = false;
+
+		st = g2_menuentry_begin(ip, argc, argv, &run) < 0;
+		if (run) {
+			unsigned saved_loops = ip->loop_depth;
+
+			ip->loop_depth = 0;
+			g2_exec_list(ip, n->body);
+			ip->loop_depth = saved_loops;
+			if (ip->ctl != G2_CTL_EXIT)
+				ip->ctl = G2_CTL_NONE;
+			g2_menuentry_end(ip);
+		}
+	}
+	return st;
+}
+
+/* Loop control after one body run: true to leave the loop. */
+static bool loop_ctl(struct g2_interp *ip)
+{
+	if (ip->ctl == G2_CTL_BREAK || ip->ctl == G2_CTL_CONTINUE) {
+		bool brk = ip->ctl == G2_CTL_BREAK;
+
+		if (ip->ctl_n > 1) {
+			ip->ctl_n--;
+			return true; /* propagate to the enclosing loop */
+		}
+		ip->ctl = G2_CTL_NONE;
+		return brk;
+	}
+	return ip->ctl != G2_CTL_NONE || ip->aborted;
+}
+
+static int exec_for(struct g2_interp *ip, struct g2_node *n)
+{
+	unsigned argc, i;
+	char **argv;
+	int st = 0;
+
+	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
+		return 1;
+	ip->loop_depth++;
+	for (i = 0; i < argc; i++) {
+		if (i >= G2_MAX_LOOP_ITERATIONS) {
+			g2_error(ip, n->line, "for: stopping after %u iterations (G2_MAX_LOOP_ITERATIONS)",
+				 G2_MAX_LOOP_ITERATIONS);
+			break;
+		}
+		if (g2_set(ip, n->name, argv[i]) < 0)
+			break;
+		st = g2_exec_list(ip, n->body);
+		if (loop_ctl(ip))
+			break;
+	}
+	ip->loop_depth--;
+	return st;
+}
+
+static int exec_while(struct g2_interp *ip, struct g2_node *n)
+{
+	unsigned iter = 0;
+	int st = 0;
+
+	ip->loop_depth++;
+	for (;;) {
+		struct g2_mark m = g2_arena_mark(&ip->tmp);
+		int c;
+
+		if (iter++ >= G2_MAX_LOOP_ITERATIONS) {
+			g2_error(ip, n->line, "%s: stopping after %u iterations (G2_MAX_LOOP_ITERATIONS)",
+				 n->type == G2_N_WHILE ? "while" : "until", G2_MAX_LOOP_ITERATIONS);
+			break;
+		}
+		c = g2_exec_list(ip, n->if_.cond);
+		g2_arena_release(&ip->tmp, m);
+		if (ip->ctl != G2_CTL_NONE || ip->aborted) {
+			loop_ctl(ip);
+			break;
+		}
+		if ((c == 0) != (n->type == G2_N_WHILE))
+			break;
+		st = g2_exec_list(ip, n->body);
+		g2_arena_release(&ip->tmp, m);
+		if (loop_ctl(ip))
+			break;
+	}
+	ip->loop_depth--;
+	return st;
+}
+
+static int exec_node(struct g2_interp *ip, struct g2_node *n)
+{
+	struct g2_mark m = g2_arena_mark(&ip->tmp);
+	int st = 0;
+
+	ip->line = n->line;
+	switch (n->type) {
+	case G2_N_CMD:
+		st = exec_cmd(ip, n);
+		break;
+	case G2_N_IF: {
+		int c = g2_exec_list(ip, n->if_.cond);
+
+		if (ip->ctl != G2_CTL_NONE || ip->aborted)
+			break;
+		if (c == 0)
+			st = g2_exec_list(ip, n->if_.then_);
+		else if (n->if_.else_)
+			st = g2_exec_list(ip, n->if_.else_);
+		break;
+	}
+	case G2_N_FOR:
+		st = exec_for(ip, n);
+		break;
+	case G2_N_WHILE:
+	case G2_N_UNTIL:
+		st = exec_while(ip, n);
+		break;
+	case G2_N_FUNC:
+		st = define_func(ip, n);
+		break;
+	case G2_N_MENUENTRY:
+	case G2_N_SUBMENU:
+		st = exec_menu(ip, n);
+		break;
+	default:
+		break;
+	}
+	g2_arena_release(&ip->tmp, m);
+	if (n->negate)
+		st = !st;
+	ip->status = st;
+	return st;
+}
+
+/* Run a command list; the status of the last command. */
+int g2_exec_list(struct g2_interp *ip, struct g2_node *n)
+{
+	int st = 0;
+
+	for (; n; n = n->next) {
+		if (ip->aborted || ip->ctl != G2_CTL_NONE)
+			break;
+		st = exec_node(ip, n);
+	}
+	return st;
+}
+
+/* Run a buffer as a script file, one top-level item at a time. */
+int g2_run_buffer(struct g2_interp *ip, const char *file, const char *buf, size_t len)
+{
+	const char *saved_file = ip->file;
+	unsigned saved_line = ip->line;
+	struct g2_parser *ps = talloc_zero(ip->mem, struct g2_parser);
+	unsigned open = 0;
+
+	if (!ps)
+		return -ENOMEM;
+	ip->file = file;
+	g2_parser_init(ps, ip, &ip->ast, file, buf, len);
+	while (!ip->aborted) {
+		struct g2_mark m = g2_arena_mark(&ip->ast);
+		unsigned seq = ip->retain_seq;
+		struct g2_node *n = NULL;
+		int r = g2_parse_item(ps, open, &n);
+
+		if (r < 0) {
+			if (r == -ENOMEM)
+				break;
+			g2_arena_release(&ip->ast, m);
+			continue;
+		}
+		if (!n)
+			break;
+		if (n->type == G2_N_SUBMENU_OPEN) {
+			struct g2_mark tm = g2_arena_mark(&ip->tmp);
+			unsigned argc = 0;
+			char **argv = NULL;
+
+			ip->line = n->line;
+			if (count_command(ip) &&
+			    expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) == 0) {
+				g2_submenu_begin(ip, argc, argv);
+			} else {
+				char *none[1] = {NULL};
+
+				g2_submenu_begin(ip, 0, none);
+			}
+			g2_arena_release(&ip->tmp, tm);
+			open++;
+		} else if (n->type == G2_N_SUBMENU_CLOSE) {
+			g2_submenu_end(ip);
+			open--;
+		} else {
+			g2_exec_list(ip, n);
+		}
+		if (ip->ctl == G2_CTL_EXIT)
+			break;
+		ip->ctl = G2_CTL_NONE;
+		if (seq == ip->retain_seq)
+			g2_arena_release(&ip->ast, m);
+	}
+	if (open && !ip->aborted && ip->ctl != G2_CTL_EXIT)
+		g2_error(ip, ps->lx.line, "submenu: missing '}' before the end of the file");
+	while (open--)
+		g2_submenu_end(ip);
+	if (ip->ctl == G2_CTL_EXIT)
+		ip->ctl = G2_CTL_NONE;
+	talloc_free(ps->lx.buf);
+	talloc_free(ps->lx.parts);
+	talloc_free(ps->wv);
+	talloc_free(ps);
+	ip->file = saved_file;
+	ip->line = saved_line;
+	return 0;
+}

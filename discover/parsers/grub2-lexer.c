@@ -1,0 +1,568 @@
+/* kexboot GRUB2 parser: bump arenas and the lexer.
+ *
+ * The lexer follows the GRUB manual's "Shell-like scripting" rules: words
+ * are broken by blanks, newlines, ';' and the braces '{' '}'; '#' starts a
+ * comment at the beginning of a word; single quotes are literal; double
+ * quotes expand $var and honour the escapes \\ \" \$ and backslash-newline;
+ * an unquoted backslash quotes the next character (backslash-newline joins
+ * lines). '|', '&', '<' and '>' are reserved by GRUB and reported.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "discover/parsers/grub2.h"
+
+struct g2_chunk {
+	struct g2_chunk *prev;
+	size_t size, used;
+	char data[];
+};
+
+/* Start an empty arena whose chunks are talloc children of owner. */
+void g2_arena_init(struct g2_arena *a, void *owner)
+{
+	a->cur = NULL;
+	a->spare = NULL;
+	a->owner = owner;
+}
+
+/* n bytes, 8-aligned. */
+void *g2_alloc(struct g2_arena *a, size_t n)
+{
+	struct g2_chunk *c = a->cur;
+	void *p;
+
+	n = (n + 7u) & ~(size_t)7u;
+	if (!c || c->size - c->used < n) {
+		size_t sz = n > G2_ARENA_CHUNK ? n : G2_ARENA_CHUNK;
+
+		if (a->spare && a->spare->size >= n) {
+			c = a->spare; /* reuse the chunk the last release kept */
+			a->spare = NULL;
+			sz = c->size;
+		} else {
+			c = talloc_size(a->owner, sizeof(*c) + sz);
+			if (!c)
+				return NULL;
+			talloc_set_name_const(c, "g2_chunk");
+		}
+		c->prev = a->cur;
+		c->size = sz;
+		c->used = 0;
+		a->cur = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+/* NUL-terminated copy of s[0..n). */
+char *g2_strndup(struct g2_arena *a, const char *s, size_t n)
+{
+	char *d = g2_alloc(a, n + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* The arena's current position. */
+struct g2_mark g2_arena_mark(const struct g2_arena *a)
+{
+	struct g2_mark m = {a->cur, a->cur ? a->cur->used : 0};
+
+	return m;
+}
+
+/* Free what was allocated after m (chunks allocated later are freed). */
+void g2_arena_release(struct g2_arena *a, struct g2_mark m)
+{
+	while (a->cur && a->cur != m.chunk) {
+		struct g2_chunk *prev = a->cur->prev;
+
+		/* keep one chunk for the next allocation: a per-command
+		 * mark/release cycle then costs no malloc at all */
+		if (a->spare)
+			talloc_free(a->spare);
+		a->spare = a->cur;
+		a->cur = prev;
+	}
+	if (a->cur)
+		a->cur->used = m.used;
+}
+
+/* ---- lexer ---- */
+
+enum {
+	C_WORD = 0, /* ordinary word character */
+	C_BLANK = 1,
+	C_NL = 2,
+	C_SEMI = 3,
+	C_LBRACE = 4,
+	C_RBRACE = 5,
+	C_BAD = 6,
+	C_SQ = 7,
+	C_DQ = 8,
+	C_BSL = 9,
+	C_DOLLAR = 10,
+	C_NUL = 11,
+};
+
+static const unsigned char cclass[256] = {
+	[' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK, ['\f'] = C_BLANK, ['\v'] = C_BLANK,
+	['\n'] = C_NL,   [';'] = C_SEMI,   ['{'] = C_LBRACE, ['}'] = C_RBRACE, ['|'] = C_BAD,
+	['&'] = C_BAD,   ['<'] = C_BAD,    ['>'] = C_BAD,    ['\''] = C_SQ,    ['"'] = C_DQ,
+	['\\'] = C_BSL,  ['$'] = C_DOLLAR, [0] = C_NUL,
+};
+
+static bool is_name_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_name_char(unsigned char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Start lexing buf[0..len) (not necessarily NUL-terminated). */
+void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *arena,
+		   const char *file, const char *buf, size_t len)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->p = buf;
+	lx->end = buf + len;
+	lx->line = 1;
+	lx->arena = arena;
+	lx->ip = ip;
+	lx->file = file;
+}
+
+static bool buf_reserve(struct g2_lexer *lx, size_t more)
+{
+	size_t want = lx->buf_len + more + 1;
+
+	if (want <= lx->buf_cap)
+		return true;
+	if (want > G2_MAX_WORD_LEN + 1) {
+		lx->oom = true; /* reported by the caller as a word-length refusal */
+		return false;
+	}
+	{
+		size_t cap = lx->buf_cap ? lx->buf_cap * 2 : 256;
+		char *nb;
+
+		while (cap < want)
+			cap *= 2;
+		nb = talloc_realloc_size(lx->arena->owner, lx->buf, cap);
+		if (!nb) {
+			lx->oom = true;
+			return false;
+		}
+		lx->buf = nb;
+		lx->buf_cap = cap;
+	}
+	return true;
+}
+
+static void buf_add(struct g2_lexer *lx, const char *s, size_t n)
+{
+	if (!buf_reserve(lx, n))
+		return;
+	memcpy(lx->buf + lx->buf_len, s, n);
+	lx->buf_len += n;
+}
+
+static void part_push(struct g2_lexer *lx, uint32_t type, const char *s, size_t n)
+{
+	struct g2_part *pt;
+
+	if (lx->n_parts == lx->parts_cap) {
+		unsigned cap = lx->parts_cap ? lx->parts_cap * 2 : 16;
+		struct g2_part *np;
+
+		if (cap > G2_MAX_WORD_LEN) {
+			lx->oom = true;
+			return;
+		}
+		np = talloc_realloc(lx->arena->owner, lx->parts, struct g2_part, cap);
+		if (!np) {
+			lx->oom = true;
+			return;
+		}
+		lx->parts = np;
+		lx->parts_cap = cap;
+	}
+	pt = &lx->parts[lx->n_parts++];
+	pt->type = type;
+	pt->len = (uint32_t)n;
+	pt->s = s; /* copied into the arena when the word is finished */
+}
+
+/* End the literal collected in buf as a part. */
+static void flush_lit(struct g2_lexer *lx, bool *have_lit)
+{
+	if (!*have_lit)
+		return;
+	part_push(lx, G2_P_LIT, NULL, lx->buf_len); /* s = NULL: text is in buf */
+	*have_lit = false;
+}
+
+/* Parse a $-reference at lx->p (pointing at '$'); adds a VAR/QVAR part or a literal '$'. */
+static void lex_dollar(struct g2_lexer *lx, bool quoted, bool *have_lit, size_t *lit_start)
+{
+	const char *p = lx->p + 1;
+	const char *name;
+	size_t n;
+
+	if (p < lx->end && *p == '{') {
+		const char *e = p + 1;
+
+		while (e < lx->end && *e != '}' && *e != '\n')
+			e++;
+		if (e >= lx->end || *e != '}') {
+			/* unterminated ${: keep literally */
+			buf_add(lx, "$", 1);
+			*have_lit = true;
+			lx->p++;
+			return;
+		}
+		name = p + 1;
+		n = (size_t)(e - name);
+		lx->p = e + 1;
+	} else if (p < lx->end && is_name_start((unsigned char)*p)) {
+		const char *e = p;
+
+		while (e < lx->end && is_name_char((unsigned char)*e))
+			e++;
+		name = p;
+		n = (size_t)(e - p);
+		lx->p = e;
+	} else if (p < lx->end && *p >= '0' && *p <= '9') {
+		const char *e = p;
+
+		while (e < lx->end && *e >= '0' && *e <= '9')
+			e++;
+		name = p;
+		n = (size_t)(e - p);
+		lx->p = e;
+	} else if (p < lx->end && (*p == '?' || *p == '#' || *p == '@' || *p == '*')) {
+		name = p;
+		n = 1;
+		lx->p = p + 1;
+	} else {
+		buf_add(lx, "$", 1);
+		*have_lit = true;
+		lx->p++;
+		return;
+	}
+	flush_lit(lx, have_lit);
+	/* the variable name is stored in buf too, after the literals */
+	*lit_start = lx->buf_len;
+	buf_add(lx, name, n);
+	part_push(lx, quoted ? G2_P_QVAR : G2_P_VAR, NULL, n);
+}
+
+/* Finish the word collected in the scratch buffers into the arena. */
+static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
+{
+	struct g2_word *w;
+	size_t off = 0;
+	unsigned i;
+	char *text;
+
+	if (lx->oom)
+		return NULL;
+	w = g2_alloc(lx->arena, sizeof(*w) + lx->n_parts * sizeof(struct g2_part) + lx->buf_len +
+				   lx->n_parts);
+	if (!w) {
+		lx->oom = true;
+		return NULL;
+	}
+	text = (char *)w + sizeof(*w) + lx->n_parts * sizeof(struct g2_part);
+	w->n_parts = lx->n_parts;
+	w->plain = plain && lx->n_parts == 1 && lx->parts[0].type == G2_P_LIT;
+	for (i = 0; i < lx->n_parts; i++) {
+		struct g2_part *pt = &w->parts[i];
+		size_t n = lx->parts[i].len;
+
+		pt->type = lx->parts[i].type;
+		pt->len = (uint32_t)n;
+		memcpy(text, lx->buf + off, n);
+		text[n] = '\0';
+		pt->s = text;
+		text += n + 1;
+		off += n;
+	}
+	return w;
+}
+
+/* Lex one word starting at lx->p. Literal parts accumulate in buf; each part's
+ * length is its own span of buf (parts are laid out back to back). */
+static struct g2_word *lex_word(struct g2_lexer *lx)
+{
+	bool have_lit = false, plain = true;
+	size_t lit_start = 0;
+	const char *q = lx->p;
+
+	/* fast path: a run of ordinary characters ended by a delimiter */
+	while (q < lx->end && cclass[(unsigned char)*q] == C_WORD)
+		q++;
+	if (q > lx->p && (q == lx->end || cclass[(unsigned char)*q] <= C_BAD ||
+			  cclass[(unsigned char)*q] == C_NUL)) {
+		size_t n = (size_t)(q - lx->p);
+		struct g2_word *w;
+		char *text;
+
+		if (n > G2_MAX_WORD_LEN) {
+			g2_error(lx->ip, lx->line, "refusing a word longer than %u bytes (G2_MAX_WORD_LEN)",
+				 G2_MAX_WORD_LEN);
+			lx->p = q;
+			return NULL;
+		}
+		w = g2_alloc(lx->arena, sizeof(*w) + sizeof(struct g2_part) + n + 1);
+		if (!w)
+			return NULL;
+		text = (char *)w + sizeof(*w) + sizeof(struct g2_part);
+		memcpy(text, lx->p, n);
+		text[n] = '\0';
+		w->n_parts = 1;
+		w->plain = true;
+		w->parts[0].type = G2_P_LIT;
+		w->parts[0].len = (uint32_t)n;
+		w->parts[0].s = text;
+		lx->p = q;
+		return w;
+	}
+
+	lx->buf_len = 0;
+	lx->n_parts = 0;
+	lx->oom = false;
+	while (lx->p < lx->end) {
+		unsigned char c = (unsigned char)*lx->p;
+
+		switch (cclass[c]) {
+		case C_WORD: {
+			const char *s = lx->p;
+
+			while (lx->p < lx->end && cclass[(unsigned char)*lx->p] == C_WORD)
+				lx->p++;
+			if (!have_lit) {
+				lit_start = lx->buf_len;
+				have_lit = true;
+			}
+			buf_add(lx, s, (size_t)(lx->p - s));
+			break;
+		}
+		case C_SQ: {
+			const char *s = ++lx->p;
+
+			plain = false;
+			while (lx->p < lx->end && *lx->p != '\'') {
+				if (*lx->p == '\n')
+					lx->line++;
+				lx->p++;
+			}
+			if (!have_lit) {
+				lit_start = lx->buf_len;
+				have_lit = true;
+			}
+			buf_add(lx, s, (size_t)(lx->p - s));
+			if (lx->p < lx->end)
+				lx->p++;
+			else
+				g2_error(lx->ip, lx->line, "unterminated single quote");
+			break;
+		}
+		case C_DQ:
+			plain = false;
+			lx->p++;
+			while (lx->p < lx->end && *lx->p != '"') {
+				char d = *lx->p;
+
+				if (d == '\\' && lx->p + 1 < lx->end) {
+					char e = lx->p[1];
+
+					if (e == '\n') {
+						lx->line++;
+						lx->p += 2;
+						continue;
+					}
+					if (e == '\\' || e == '"' || e == '$') {
+						if (!have_lit) {
+							lit_start = lx->buf_len;
+							have_lit = true;
+						}
+						buf_add(lx, &e, 1);
+						lx->p += 2;
+						continue;
+					}
+				}
+				if (d == '$') {
+					lex_dollar(lx, true, &have_lit, &lit_start);
+					continue;
+				}
+				if (d == '\n')
+					lx->line++;
+				if (!have_lit) {
+					lit_start = lx->buf_len;
+					have_lit = true;
+				}
+				buf_add(lx, &d, 1);
+				lx->p++;
+			}
+			if (lx->p < lx->end)
+				lx->p++;
+			else
+				g2_error(lx->ip, lx->line, "unterminated double quote");
+			break;
+		case C_BSL:
+			plain = false;
+			if (lx->p + 1 >= lx->end) {
+				lx->p++;
+				break;
+			}
+			if (lx->p[1] == '\n') {
+				lx->line++;
+				lx->p += 2;
+				break;
+			}
+			if (!have_lit) {
+				lit_start = lx->buf_len;
+				have_lit = true;
+			}
+			buf_add(lx, lx->p + 1, 1);
+			lx->p += 2;
+			break;
+		case C_DOLLAR:
+			lex_dollar(lx, false, &have_lit, &lit_start);
+			break;
+		default:
+			goto done;
+		}
+	}
+done:
+	(void)lit_start;
+	if (!plain && !have_lit && lx->n_parts == 0)
+		have_lit = true; /* "" or '' alone: an empty argument */
+	flush_lit(lx, &have_lit);
+	/* lengths of literal parts were recorded as the running buffer offset:
+	 * turn them into per-part lengths */
+	{
+		size_t prev = 0;
+		unsigned i;
+
+		for (i = 0; i < lx->n_parts; i++) {
+			if (lx->parts[i].type == G2_P_LIT) {
+				size_t endoff = lx->parts[i].len;
+
+				lx->parts[i].len = (uint32_t)(endoff - prev);
+				prev = endoff;
+			} else {
+				prev += lx->parts[i].len;
+			}
+		}
+	}
+	if (lx->oom && lx->buf_len + 1 >= G2_MAX_WORD_LEN) {
+		g2_error(lx->ip, lx->line, "refusing a word longer than %u bytes (G2_MAX_WORD_LEN)",
+			 G2_MAX_WORD_LEN);
+	}
+	return finish_word(lx, plain);
+}
+
+static void lex_token(struct g2_lexer *lx)
+{
+	struct g2_token *t = &lx->tok;
+
+	t->word = NULL;
+	for (;;) {
+		unsigned char c;
+
+		if (lx->p >= lx->end) {
+			t->type = G2_T_EOF;
+			t->line = lx->line;
+			return;
+		}
+		c = (unsigned char)*lx->p;
+		switch (cclass[c]) {
+		case C_BLANK:
+			lx->p++;
+			continue;
+		case C_NUL:
+			/* NUL bytes: treat as blanks (GRUB stops at them; we keep going) */
+			lx->p++;
+			continue;
+		case C_BSL:
+			if (lx->p + 1 < lx->end && lx->p[1] == '\n') {
+				lx->p += 2;
+				lx->line++;
+				continue;
+			}
+			break;
+		case C_NL:
+			t->type = G2_T_NL;
+			t->line = lx->line++;
+			lx->p++;
+			return;
+		case C_SEMI:
+			t->type = G2_T_SEMI;
+			t->line = lx->line;
+			lx->p++;
+			return;
+		case C_LBRACE:
+			t->type = G2_T_LBRACE;
+			t->line = lx->line;
+			lx->p++;
+			return;
+		case C_RBRACE:
+			t->type = G2_T_RBRACE;
+			t->line = lx->line;
+			lx->p++;
+			return;
+		case C_BAD:
+			t->type = G2_T_BAD;
+			t->bad = (char)c;
+			t->line = lx->line;
+			lx->p++;
+			return;
+		default:
+			break;
+		}
+		if (c == '#') {
+			const char *nl = memchr(lx->p, '\n', (size_t)(lx->end - lx->p));
+
+			lx->p = nl ? nl : lx->end;
+			continue;
+		}
+		break;
+	}
+	t->line = lx->line;
+	t->word = lex_word(lx);
+	t->type = t->word ? G2_T_WORD : G2_T_BAD;
+	t->bad = 0;
+}
+
+/* Peek at the next token. */
+struct g2_token *g2_peek(struct g2_lexer *lx)
+{
+	if (!lx->have_tok) {
+		lex_token(lx);
+		lx->have_tok = true;
+	}
+	return &lx->tok;
+}
+
+/* Consume the peeked token. */
+void g2_next(struct g2_lexer *lx)
+{
+	if (!lx->have_tok)
+		lex_token(lx);
+	lx->have_tok = false;
+}

@@ -1,0 +1,582 @@
+/* kexboot GRUB2 parser: recursive-descent parser building the AST.
+ *
+ * Grammar (GRUB manual, "Shell-like scripting"):
+ *   list     := { sep | command }
+ *   command  := [ "!" ] ( simple | if | for | while | until | function
+ *               | menuentry | submenu )
+ *   simple   := word { word }
+ *   if       := "if" list "then" list { "elif" list "then" list } [ "else" list ] "fi"
+ *   for      := "for" NAME "in" { word } sep "do" list "done"
+ *   while    := ( "while" | "until" ) list "do" list "done"
+ *   function := "function" NAME "{" list "}"
+ *   menuentry:= ( "menuentry" | "submenu" ) word { word } "{" list "}"
+ * Keywords are recognised only as unquoted words in command position.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "discover/parsers/grub2.h"
+
+enum kw {
+	KW_NONE = 0,
+	KW_IF,
+	KW_THEN,
+	KW_ELIF,
+	KW_ELSE,
+	KW_FI,
+	KW_FOR,
+	KW_IN,
+	KW_DO,
+	KW_DONE,
+	KW_WHILE,
+	KW_UNTIL,
+	KW_FUNCTION,
+	KW_MENUENTRY,
+	KW_SUBMENU,
+	KW_BANG,
+};
+
+static enum kw keyword(const struct g2_token *t)
+{
+	const char *s;
+
+	if (t->type != G2_T_WORD || !t->word->plain)
+		return KW_NONE;
+	s = t->word->parts[0].s;
+	switch (s[0]) {
+	case '!':
+		return s[1] ? KW_NONE : KW_BANG;
+	case 'd':
+		if (!strcmp(s, "do"))
+			return KW_DO;
+		if (!strcmp(s, "done"))
+			return KW_DONE;
+		break;
+	case 'e':
+		if (!strcmp(s, "elif"))
+			return KW_ELIF;
+		if (!strcmp(s, "else"))
+			return KW_ELSE;
+		break;
+	case 'f':
+		if (!strcmp(s, "fi"))
+			return KW_FI;
+		if (!strcmp(s, "for"))
+			return KW_FOR;
+		if (!strcmp(s, "function"))
+			return KW_FUNCTION;
+		break;
+	case 'i':
+		if (!strcmp(s, "if"))
+			return KW_IF;
+		if (!strcmp(s, "in"))
+			return KW_IN;
+		break;
+	case 'm':
+		if (!strcmp(s, "menuentry"))
+			return KW_MENUENTRY;
+		break;
+	case 's':
+		if (!strcmp(s, "submenu"))
+			return KW_SUBMENU;
+		break;
+	case 't':
+		if (!strcmp(s, "then"))
+			return KW_THEN;
+		break;
+	case 'u':
+		if (!strcmp(s, "until"))
+			return KW_UNTIL;
+		break;
+	case 'w':
+		if (!strcmp(s, "while"))
+			return KW_WHILE;
+		break;
+	}
+	return KW_NONE;
+}
+
+static const char *kw_name(enum kw k)
+{
+	static const char *const names[] = {
+		"", "if", "then", "elif", "else", "fi", "for", "in", "do", "done",
+		"while", "until", "function", "menuentry", "submenu", "!",
+	};
+
+	return names[k];
+}
+
+/* Start parsing buf[0..len). */
+void g2_parser_init(struct g2_parser *ps, struct g2_interp *ip, struct g2_arena *arena,
+		    const char *file, const char *buf, size_t len)
+{
+	memset(ps, 0, sizeof(*ps));
+	g2_lexer_init(&ps->lx, ip, arena, file, buf, len);
+}
+
+static void fail(struct g2_parser *ps, unsigned line, const char *fmt, const char *arg)
+{
+	if (!ps->failed)
+		g2_error(ps->lx.ip, line, fmt, arg);
+	ps->failed = true;
+}
+
+static struct g2_node *new_node(struct g2_parser *ps, uint8_t type, unsigned line)
+{
+	struct g2_node *n = g2_alloc(ps->lx.arena, sizeof(*n));
+
+	if (!n) {
+		fail(ps, line, "%s", "out of memory");
+		return NULL;
+	}
+	memset(n, 0, sizeof(*n));
+	n->type = type;
+	n->line = line;
+	return n;
+}
+
+static bool wv_push(struct g2_parser *ps, struct g2_word *w)
+{
+	if (ps->wv_n >= G2_MAX_ARGV) {
+		fail(ps, ps->lx.line, "refusing a command of more than %s words (G2_MAX_ARGV)", "4096");
+		return false;
+	}
+	if (ps->wv_n == ps->wv_cap) {
+		unsigned cap = ps->wv_cap ? ps->wv_cap * 2 : 32;
+		struct g2_word **nv = talloc_realloc(ps->lx.arena->owner, ps->wv, struct g2_word *, cap);
+
+		if (!nv) {
+			fail(ps, ps->lx.line, "%s", "out of memory");
+			return false;
+		}
+		ps->wv = nv;
+		ps->wv_cap = cap;
+	}
+	ps->wv[ps->wv_n++] = w;
+	return true;
+}
+
+/* Copy the scratch words from index `from` into the arena. */
+static bool wv_take(struct g2_parser *ps, unsigned from, struct g2_node *n)
+{
+	unsigned cnt = ps->wv_n - from;
+
+	n->cmd.n = cnt;
+	n->cmd.words = NULL;
+	if (cnt) {
+		n->cmd.words = g2_alloc(ps->lx.arena, cnt * sizeof(struct g2_word *));
+		if (!n->cmd.words) {
+			fail(ps, n->line, "%s", "out of memory");
+			return false;
+		}
+		memcpy(n->cmd.words, ps->wv + from, cnt * sizeof(struct g2_word *));
+	}
+	ps->wv_n = from;
+	return true;
+}
+
+static void skip_seps(struct g2_parser *ps)
+{
+	for (;;) {
+		struct g2_token *t = g2_peek(&ps->lx);
+
+		if (t->type != G2_T_NL && t->type != G2_T_SEMI)
+			return;
+		g2_next(&ps->lx);
+	}
+}
+
+static struct g2_node *parse_command(struct g2_parser *ps);
+
+/* Parse commands until a keyword in stop (bitmask of 1<<kw), '}' or EOF. */
+static struct g2_node *parse_list(struct g2_parser *ps, unsigned stop)
+{
+	struct g2_node *head = NULL, **tail = &head;
+
+	while (!ps->failed) {
+		struct g2_token *t;
+		enum kw k;
+		struct g2_node *n;
+
+		skip_seps(ps);
+		t = g2_peek(&ps->lx);
+		if (t->type == G2_T_EOF || t->type == G2_T_RBRACE)
+			break;
+		k = keyword(t);
+		if (k != KW_NONE && (stop & (1u << k)))
+			break;
+		n = parse_command(ps);
+		if (!n)
+			break;
+		*tail = n;
+		tail = &n->next;
+	}
+	return head;
+}
+
+static bool expect_kw(struct g2_parser *ps, enum kw k, unsigned line)
+{
+	struct g2_token *t = g2_peek(&ps->lx);
+
+	if (keyword(t) != k) {
+		if (t->type == G2_T_EOF)
+			fail(ps, line, "missing '%s' before the end of the file", kw_name(k));
+		else
+			fail(ps, t->line, "expected '%s'", kw_name(k));
+		return false;
+	}
+	g2_next(&ps->lx);
+	return true;
+}
+
+static bool enter(struct g2_parser *ps, unsigned line)
+{
+	if (++ps->depth > G2_MAX_AST_DEPTH) {
+		fail(ps, line, "refusing blocks nested deeper than %s (G2_MAX_AST_DEPTH)", "64");
+		return false;
+	}
+	return true;
+}
+
+static struct g2_node *parse_if(struct g2_parser *ps, unsigned line)
+{
+	struct g2_node *n = new_node(ps, G2_N_IF, line);
+
+	if (!n)
+		return NULL;
+	n->if_.cond = parse_list(ps, 1u << KW_THEN);
+	if (ps->failed || !expect_kw(ps, KW_THEN, line))
+		return NULL;
+	n->if_.then_ = parse_list(ps, (1u << KW_ELIF) | (1u << KW_ELSE) | (1u << KW_FI));
+	if (ps->failed)
+		return NULL;
+	switch (keyword(g2_peek(&ps->lx))) {
+	case KW_ELIF: {
+		unsigned l = g2_peek(&ps->lx)->line;
+
+		g2_next(&ps->lx);
+		/* elif is an if nested in else that shares our fi */
+		n->if_.else_ = parse_if(ps, l);
+		return ps->failed ? NULL : n;
+	}
+	case KW_ELSE:
+		g2_next(&ps->lx);
+		n->if_.else_ = parse_list(ps, 1u << KW_FI);
+		if (ps->failed)
+			return NULL;
+		break;
+	default:
+		break;
+	}
+	if (!expect_kw(ps, KW_FI, line))
+		return NULL;
+	return n;
+}
+
+static struct g2_node *parse_loop_body(struct g2_parser *ps, struct g2_node *n, unsigned line)
+{
+	skip_seps(ps);
+	if (!expect_kw(ps, KW_DO, line))
+		return NULL;
+	n->body = parse_list(ps, 1u << KW_DONE);
+	if (ps->failed || !expect_kw(ps, KW_DONE, line))
+		return NULL;
+	return n;
+}
+
+static struct g2_node *parse_for(struct g2_parser *ps, unsigned line)
+{
+	struct g2_node *n = new_node(ps, G2_N_FOR, line);
+	struct g2_token *t;
+	unsigned from = ps->wv_n;
+
+	if (!n)
+		return NULL;
+	t = g2_peek(&ps->lx);
+	if (t->type != G2_T_WORD || !t->word->plain) {
+		fail(ps, line, "%s", "for: expected a variable name");
+		return NULL;
+	}
+	n->name = t->word->parts[0].s;
+	g2_next(&ps->lx);
+	if (!expect_kw(ps, KW_IN, line))
+		return NULL;
+	for (;;) {
+		t = g2_peek(&ps->lx);
+		if (t->type != G2_T_WORD)
+			break;
+		if (!wv_push(ps, t->word))
+			return NULL;
+		g2_next(&ps->lx);
+	}
+	if (!wv_take(ps, from, n))
+		return NULL;
+	return parse_loop_body(ps, n, line);
+}
+
+static struct g2_node *parse_while(struct g2_parser *ps, uint8_t type, unsigned line)
+{
+	struct g2_node *n = new_node(ps, type, line);
+
+	if (!n)
+		return NULL;
+	n->if_.cond = parse_list(ps, 1u << KW_DO);
+	if (ps->failed)
+		return NULL;
+	return parse_loop_body(ps, n, line);
+}
+
+/* '{' list '}' into n->body. */
+static bool parse_block(struct g2_parser *ps, struct g2_node *n, const char *what)
+{
+	struct g2_token *t = g2_peek(&ps->lx);
+
+	if (t->type != G2_T_LBRACE) {
+		fail(ps, t->line, "%s: expected '{'", what);
+		return false;
+	}
+	g2_next(&ps->lx);
+	n->body = parse_list(ps, 0);
+	if (ps->failed)
+		return false;
+	t = g2_peek(&ps->lx);
+	if (t->type != G2_T_RBRACE) {
+		fail(ps, n->line, "%s: missing '}' before the end of the file", what);
+		return false;
+	}
+	g2_next(&ps->lx);
+	return true;
+}
+
+static struct g2_node *parse_function(struct g2_parser *ps, unsigned line)
+{
+	struct g2_node *n = new_node(ps, G2_N_FUNC, line);
+	struct g2_token *t;
+
+	if (!n)
+		return NULL;
+	t = g2_peek(&ps->lx);
+	if (t->type != G2_T_WORD || t->word->n_parts != 1 || t->word->parts[0].type != G2_P_LIT) {
+		fail(ps, line, "%s", "function: expected a name");
+		return NULL;
+	}
+	n->name = t->word->parts[0].s;
+	g2_next(&ps->lx);
+	return parse_block(ps, n, "function") ? n : NULL;
+}
+
+/* Words of a menuentry/submenu up to its '{' (not consumed). */
+static bool parse_menu_words(struct g2_parser *ps, struct g2_node *n, const char *what)
+{
+	unsigned from = ps->wv_n;
+
+	for (;;) {
+		struct g2_token *t = g2_peek(&ps->lx);
+
+		if (t->type == G2_T_WORD) {
+			if (!wv_push(ps, t->word))
+				return false;
+			g2_next(&ps->lx);
+			continue;
+		}
+		if (t->type == G2_T_LBRACE)
+			break;
+		ps->wv_n = from;
+		fail(ps, t->line, "%s: expected '{' on the same line", what);
+		return false;
+	}
+	return wv_take(ps, from, n);
+}
+
+static struct g2_node *parse_menu(struct g2_parser *ps, uint8_t type, unsigned line)
+{
+	struct g2_node *n = new_node(ps, type, line);
+	const char *what = type == G2_N_SUBMENU ? "submenu" : "menuentry";
+
+	if (!n || !parse_menu_words(ps, n, what))
+		return NULL;
+	return parse_block(ps, n, what) ? n : NULL;
+}
+
+static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
+{
+	struct g2_node *n = new_node(ps, G2_N_CMD, line);
+	unsigned from = ps->wv_n;
+
+	if (!n)
+		return NULL;
+	for (;;) {
+		struct g2_token *t = g2_peek(&ps->lx);
+
+		if (t->type == G2_T_WORD) {
+			if (!wv_push(ps, t->word))
+				return NULL;
+			g2_next(&ps->lx);
+			continue;
+		}
+		if (t->type == G2_T_BAD) {
+			ps->wv_n = from;
+			if (t->bad) {
+				char s[2] = {t->bad, 0};
+
+				fail(ps, t->line, "'%s' is reserved in GRUB scripts and not supported", s);
+			} else {
+				fail(ps, t->line, "%s", "unusable word");
+			}
+			return NULL;
+		}
+		if (t->type == G2_T_LBRACE) {
+			ps->wv_n = from;
+			fail(ps, t->line, "%s", "unexpected '{'");
+			return NULL;
+		}
+		break; /* NL, ';', '}', EOF end the command */
+	}
+	return wv_take(ps, from, n) ? n : NULL;
+}
+
+static struct g2_node *parse_command(struct g2_parser *ps)
+{
+	struct g2_token *t = g2_peek(&ps->lx);
+	unsigned line = t->line;
+	struct g2_node *n = NULL;
+	enum kw k = keyword(t);
+
+	if (!enter(ps, line))
+		return NULL;
+	if (k != KW_NONE)
+		g2_next(&ps->lx);
+	switch (k) {
+	case KW_BANG:
+		n = parse_command(ps);
+		if (n)
+			n->negate = !n->negate;
+		break;
+	case KW_IF:
+		n = parse_if(ps, line);
+		break;
+	case KW_FOR:
+		n = parse_for(ps, line);
+		break;
+	case KW_WHILE:
+		n = parse_while(ps, G2_N_WHILE, line);
+		break;
+	case KW_UNTIL:
+		n = parse_while(ps, G2_N_UNTIL, line);
+		break;
+	case KW_FUNCTION:
+		n = parse_function(ps, line);
+		break;
+	case KW_MENUENTRY:
+		n = parse_menu(ps, G2_N_MENUENTRY, line);
+		break;
+	case KW_SUBMENU:
+		n = parse_menu(ps, G2_N_SUBMENU, line);
+		break;
+	case KW_NONE:
+		if (t->type == G2_T_LBRACE) {
+			fail(ps, line, "%s", "unexpected '{'");
+			break;
+		}
+		n = parse_simple(ps, line);
+		break;
+	default:
+		fail(ps, line, "unexpected '%s'", kw_name(k));
+		break;
+	}
+	ps->depth--;
+	return ps->failed ? NULL : n;
+}
+
+/* After a syntax error: skip to the start of the next line. */
+static void resync(struct g2_parser *ps)
+{
+	for (;;) {
+		struct g2_token *t = g2_peek(&ps->lx);
+
+		if (t->type == G2_T_EOF)
+			break;
+		g2_next(&ps->lx);
+		if (t->type == G2_T_NL)
+			break;
+	}
+	ps->failed = false;
+	ps->depth = 0;
+	ps->wv_n = 0;
+}
+
+/* Next top-level item (see grub2.h). */
+int g2_parse_item(struct g2_parser *ps, unsigned open_submenus, struct g2_node **ret_node)
+{
+	struct g2_token *t;
+	struct g2_node *n;
+
+	*ret_node = NULL;
+	skip_seps(ps);
+	t = g2_peek(&ps->lx);
+	if (t->type == G2_T_EOF)
+		return 0;
+	if (t->type == G2_T_RBRACE) {
+		unsigned line = t->line;
+
+		g2_next(&ps->lx);
+		if (!open_submenus) {
+			fail(ps, line, "%s", "unexpected '}'");
+			resync(ps);
+			return -EBADMSG;
+		}
+		n = new_node(ps, G2_N_SUBMENU_CLOSE, line);
+		*ret_node = n;
+		return n ? 0 : -ENOMEM;
+	}
+	if (keyword(t) == KW_SUBMENU) {
+		unsigned line = t->line;
+
+		g2_next(&ps->lx);
+		n = new_node(ps, G2_N_SUBMENU_OPEN, line);
+		if (n && parse_menu_words(ps, n, "submenu")) {
+			g2_next(&ps->lx); /* the '{' */
+			*ret_node = n;
+			return 0;
+		}
+	} else {
+		n = parse_command(ps);
+		if (n && !ps->failed) {
+			*ret_node = n;
+			return 0;
+		}
+	}
+	resync(ps);
+	return -EBADMSG;
+}
+
+/* Parse a whole buffer into one list (for eval). */
+int g2_parse_all(struct g2_parser *ps, struct g2_node **ret_list)
+{
+	struct g2_node *head = NULL, **tail = &head;
+
+	for (;;) {
+		struct g2_node *n = parse_list(ps, 0);
+		struct g2_token *t;
+
+		if (ps->failed) {
+			*ret_list = NULL;
+			return -EBADMSG;
+		}
+		*tail = n;
+		while (*tail)
+			tail = &(*tail)->next;
+		t = g2_peek(&ps->lx);
+		if (t->type == G2_T_EOF)
+			break;
+		fail(ps, t->line, "%s", "unexpected '}'");
+		*ret_list = NULL;
+		return -EBADMSG;
+	}
+	*ret_list = head;
+	return 0;
+}

@@ -1,0 +1,294 @@
+/* kexboot GRUB2 parser: internal interfaces shared by its lexer, parser,
+ * interpreter and builtins (grub2-*.c). Nothing here is used outside them;
+ * the only export of the module is kb_parser_grub2.
+ *
+ * Shape: grub2-lexer.c turns a buffer into words and operators,
+ * grub2-parser.c builds a small AST one top-level command at a time,
+ * grub2-interp.c runs it (variables, expansion, control flow, functions,
+ * menus) and grub2-builtins.c holds the commands (menuentry, search, test,
+ * linux, load_env, ...). grub2.c is the kb_parser entry point.
+ *
+ * Memory: AST nodes and expanded words live in bump arenas released in stack
+ * order (per top-level command, per simple command), so a 10,000-entry
+ * config never holds more than one top-level command's AST at a time; a
+ * top-level submenu is streamed, command by command.
+ */
+#ifndef KB_PARSERS_GRUB2_H
+#define KB_PARSERS_GRUB2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "discover/parser.h"
+#include "lib/types.h"
+
+/* Named limits (every refusal names one of these and what it saw). */
+#define G2_MAX_AST_DEPTH 64u          /* nesting of if/for/while/function/menuentry blocks */
+#define G2_MAX_WORD_LEN 65536u        /* one expanded word, bytes */
+#define G2_MAX_ARGV 4096u             /* words of one command after expansion */
+#define G2_MAX_LOOP_ITERATIONS 10000u /* iterations of one for/while/until loop */
+#define G2_MAX_CALL_DEPTH 32u         /* nested function calls (and eval) */
+#define G2_MAX_COMMANDS 1000000u      /* simple commands executed per parse run */
+#define G2_MAX_VARS 10000u            /* variables in one environment context */
+#define G2_MAX_FUNCTIONS 1000u        /* function definitions */
+#define G2_MAX_MENU_DEPTH 16u         /* nested submenus */
+#define G2_MAX_MENU_ENTRIES KB_PARSE_MAX_OPTIONS /* menu items per parse run */
+#define G2_MAX_DEVICE_MAP 256u        /* learned GRUB-name -> device mappings */
+#define G2_GRUBENV_MAX_SIZE 65536u    /* a grubenv file (GRUB's own is 1 KiB) */
+#define G2_ARENA_CHUNK 65536u         /* arena chunk size */
+
+/* ---- arena ---- */
+struct g2_chunk;
+struct g2_arena {
+	struct g2_chunk *cur;
+	struct g2_chunk *spare; /* kept by the last release */
+	void *owner; /* talloc parent of the chunks */
+};
+struct g2_mark {
+	struct g2_chunk *chunk;
+	size_t used;
+};
+void g2_arena_init(struct g2_arena *a, void *owner);
+/* n bytes, 8-aligned; NULL on allocation failure. */
+void *g2_alloc(struct g2_arena *a, size_t n);
+char *g2_strndup(struct g2_arena *a, const char *s, size_t n);
+struct g2_mark g2_arena_mark(const struct g2_arena *a);
+/* Free everything allocated after m. */
+void g2_arena_release(struct g2_arena *a, struct g2_mark m);
+
+/* ---- lexer ---- */
+enum g2_part_type {
+	G2_P_LIT = 0,  /* literal text (quotes removed) */
+	G2_P_VAR = 1,  /* unquoted $var: value is split into fields */
+	G2_P_QVAR = 2, /* "$var": one field */
+};
+struct g2_part {
+	uint32_t type;
+	uint32_t len;
+	const char *s; /* NUL-terminated copy in the AST arena */
+};
+struct g2_word {
+	unsigned n_parts;
+	bool plain; /* one unquoted literal part: may be a keyword */
+	struct g2_part parts[];
+};
+enum g2_tok {
+	G2_T_EOF = 0,
+	G2_T_NL,
+	G2_T_SEMI,
+	G2_T_LBRACE,
+	G2_T_RBRACE,
+	G2_T_WORD,
+	G2_T_BAD, /* | & < > : reserved by GRUB, unsupported */
+};
+struct g2_token {
+	enum g2_tok type;
+	unsigned line;
+	struct g2_word *word;
+	char bad; /* the character of a G2_T_BAD token */
+};
+struct g2_interp;
+struct g2_lexer {
+	const char *p, *end;
+	unsigned line;
+	struct g2_arena *arena;
+	struct g2_interp *ip; /* for error reports */
+	const char *file;
+	struct g2_token tok; /* lookahead */
+	bool have_tok;
+	/* scratch for building words */
+	char *buf;
+	size_t buf_len, buf_cap;
+	struct g2_part *parts;
+	unsigned n_parts, parts_cap;
+	bool oom;
+};
+void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *arena,
+		   const char *file, const char *buf, size_t len);
+/* Peek at / consume the next token. */
+struct g2_token *g2_peek(struct g2_lexer *lx);
+void g2_next(struct g2_lexer *lx);
+
+/* ---- AST ---- */
+enum g2_node_type {
+	G2_N_CMD = 0,
+	G2_N_IF,
+	G2_N_FOR,
+	G2_N_WHILE,
+	G2_N_UNTIL,
+	G2_N_FUNC,
+	G2_N_MENUENTRY,
+	G2_N_SUBMENU,
+	G2_N_SUBMENU_OPEN, /* streamed top-level submenu: body follows as separate items */
+	G2_N_SUBMENU_CLOSE,
+};
+struct g2_node {
+	uint8_t type;
+	bool negate; /* "! cmd" */
+	unsigned line;
+	struct g2_node *next;
+	union {
+		struct {
+			unsigned n;
+			struct g2_word **words;
+		} cmd; /* also menuentry/submenu args, for-list words */
+		struct {
+			struct g2_node *cond, *then_, *else_;
+		} if_;
+	};
+	struct g2_node *body; /* loop/function/menu body */
+	const char *name;     /* function name, for variable */
+};
+struct g2_parser {
+	struct g2_lexer lx;
+	unsigned depth;
+	bool failed;
+	struct g2_word **wv; /* scratch word vector */
+	unsigned wv_n, wv_cap;
+};
+void g2_parser_init(struct g2_parser *ps, struct g2_interp *ip, struct g2_arena *arena,
+		    const char *file, const char *buf, size_t len);
+/* Next top-level item. stream: a top-level submenu comes back as
+ * SUBMENU_OPEN, its closing brace as SUBMENU_CLOSE (when open_submenus > 0).
+ * *ret_node NULL with 0 = end of input; -EBADMSG after a syntax error (reported,
+ * input skipped to the next line). */
+int g2_parse_item(struct g2_parser *ps, unsigned open_submenus, struct g2_node **ret_node);
+/* Parse a whole buffer into one command list (eval). */
+int g2_parse_all(struct g2_parser *ps, struct g2_node **ret_list);
+
+/* ---- interpreter ---- */
+struct g2_var {
+	const char *name; /* NULL = empty slot */
+	char *value;      /* NULL = unset (tombstone in an overlay) */
+	uint32_t hash;
+	bool exported;
+};
+struct g2_env {
+	struct g2_env *parent; /* overlay: lookups fall through, writes stay here */
+	struct g2_env *saved;  /* the env that was current before this one */
+	struct g2_var *slots;
+	unsigned size, count;
+	void *mem; /* talloc context of names and values */
+};
+struct g2_frame {
+	unsigned argc;
+	char **argv; /* argv[0] is $1 */
+	struct g2_frame *prev;
+};
+struct g2_func {
+	char *name;
+	struct g2_node *body;
+};
+struct g2_menu_item {
+	const char *title;
+	const char *id;
+	struct g2_menu *sub;    /* submenu, or NULL */
+	struct kb_option *opt;  /* entry with a kernel, or NULL */
+};
+struct g2_menu {
+	struct g2_menu_item *items;
+	unsigned n, cap;
+	char *default_val; /* the menu's $default when it was closed, or NULL */
+	struct g2_menu *parent;
+};
+struct g2_devmap {
+	char *grub;
+	char *dev;
+};
+enum g2_ctl {
+	G2_CTL_NONE = 0,
+	G2_CTL_BREAK,
+	G2_CTL_CONTINUE,
+	G2_CTL_RETURN,
+	G2_CTL_EXIT,
+};
+struct g2_resource_spec; /* see grub2-builtins.c */
+struct g2_interp {
+	struct kb_parse_ctx *pctx;
+	void *mem;                 /* talloc context owning the run */
+	struct g2_arena ast, tmp, keep;
+	struct g2_env *env;
+	struct g2_env *global;     /* the file's top-level context */
+	struct g2_frame *frame;
+	struct g2_func *funcs;
+	unsigned n_funcs;
+	struct g2_menu *menu;      /* menu being filled */
+	struct g2_menu *top_menu;
+	unsigned menu_depth;
+	unsigned n_menu_items;
+	struct kb_option *entry;   /* entry being built, NULL outside menuentry bodies */
+	void *entry_mem;
+	struct kb_option *cf_default; /* default chosen by a configfile's own menu */
+	const char *file;          /* file being run (for errors) */
+	unsigned line;             /* line of the command being run */
+	int status;                /* $? */
+	enum g2_ctl ctl;
+	unsigned ctl_n;
+	unsigned loop_depth;
+	unsigned long n_cmds;
+	unsigned call_depth, include_depth;
+	bool aborted;              /* a run-wide limit was hit: stop everything */
+	unsigned retain_seq;       /* bumped when an AST must outlive its command */
+	struct g2_devmap *map;
+	unsigned n_map;
+	const char *own_dev;       /* id of the device the config sits on */
+	char *wbuf;                /* word being expanded */
+	size_t wlen, wcap;
+	bool blscfg_done;
+};
+
+/* Report an error at the current file:line. */
+void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Variables: value or NULL when unset. */
+const char *g2_get(struct g2_interp *ip, const char *name);
+/* Set in the current context. 0 or -errno. */
+int g2_set(struct g2_interp *ip, const char *name, const char *value);
+void g2_unset(struct g2_interp *ip, const char *name);
+int g2_export(struct g2_interp *ip, const char *name);
+/* Push a context: overlay (sees and shadows the current one) or isolated
+ * (starts with copies of the exported variables only, as GRUB's
+ * grub_env_context_open does for submenus and configfile). */
+int g2_env_push(struct g2_interp *ip, bool overlay);
+void g2_env_pop(struct g2_interp *ip);
+
+/* Run a command list. Returns the status of the last command. */
+int g2_exec_list(struct g2_interp *ip, struct g2_node *n);
+/* Run a buffer as a script file (top-level, streamed). */
+int g2_run_buffer(struct g2_interp *ip, const char *file, const char *buf, size_t len);
+/* Call a function/builtin by argv (argv[0] the command name). */
+int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line);
+
+/* Builtins (grub2-builtins.c). */
+typedef int (*g2_builtin_fn)(struct g2_interp *ip, unsigned argc, char **argv);
+/* The builtin for name, or NULL. *ret_noop set for commands that are known and ignored. */
+g2_builtin_fn g2_builtin_find(const char *name);
+/* A function or known GRUB helper we ignore silently when undefined. */
+bool g2_is_known_noop(const char *name);
+/* Submenus: begin (argv = submenu's words) and end. */
+int g2_submenu_begin(struct g2_interp *ip, unsigned argc, char **argv);
+void g2_submenu_end(struct g2_interp *ip);
+/* Menu entry: begin (argv = menuentry's words) / end after its body ran. */
+int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *ret_run_body);
+void g2_menuentry_end(struct g2_interp *ip);
+/* Parse and run script text in the current context (eval, blscfg). */
+int g2_eval(struct g2_interp *ip, const char *src, size_t len);
+/* blscfg: add the BLS entries of $root's device as menu entries (grub2-bls.c). */
+int g2_blscfg(struct g2_interp *ip, unsigned argc, char **argv);
+/* Resolve a GRUB file name to a present device (NULL = own) and a normalised
+ * path under ctx. -ENOENT when it names no present device. */
+int g2_locate(struct g2_interp *ip, void *ctx, const char *spec, const char **ret_dev,
+	      char **ret_path);
+/* Read a file named in GRUB syntax ("(dev)/path", "/path" on $root). */
+int g2_read_file(struct g2_interp *ip, void *ctx, const char *spec, size_t max, char **ret_buf,
+		 size_t *ret_len);
+/* The option a default value ("2", "id", "title", "adv>gnulinux-5") picks
+ * among menu->items[first..]; NULL when none matches. */
+struct kb_option *g2_resolve_default(struct g2_interp *ip, struct g2_menu *menu, unsigned first,
+				     const char *value);
+/* After the top-level file ran: mark the default and hand the options over. */
+int g2_finish(struct g2_interp *ip);
+
+#endif
