@@ -48,4 +48,9 @@ test_kexec_test_checks_SOURCES = test/kexec/test-checks.c test/kexec/fixtures.c 
 test_kexec_test_checks_CPPFLAGS = $(KX_TEST_CPPFLAGS)
 test_kexec_test_checks_LDADD = $(KX_TEST_LIBS)
 TESTS += test/kexec/test-checks
+check_PROGRAMS += test/kexec/test-load
+test_kexec_test_load_SOURCES = test/kexec/test-load.c test/kexec/fixtures.c test/kexec/fixtures.h
+test_kexec_test_load_CPPFLAGS = $(KX_TEST_CPPFLAGS)
+test_kexec_test_load_LDADD = $(KX_TEST_LIBS)
+TESTS += test/kexec/test-load
 endif
