@@ -54,3 +54,7 @@ test_kexec_test_load_CPPFLAGS = $(KX_TEST_CPPFLAGS)
 test_kexec_test_load_LDADD = $(KX_TEST_LIBS)
 TESTS += test/kexec/test-load
 endif
+TESTS += test/kexec/cli.sh
+EXTRA_DIST += test/kexec/cli.sh
+if HAVE_CMOCKA
+endif
