@@ -42,7 +42,7 @@ start_menu() {
 	shift 4
 	$T kill-session -t "$name" >/dev/null 2>&1
 	$T new-session -d -s "$name" -x "$cols" -y "$rows" \
-		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=$term $* $MENU --socket $W/sock 2>$W/$name.err; echo MENU-EXITED \$?; sleep 30"
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 KEXBOOT_LOCALEDIR=$B/po/locale TERM=$term $* $MENU --socket $W/sock 2>$W/$name.err; echo MENU-EXITED \$?; sleep 30"
 }
 
 screen() { $T capture-pane -p -t "$1"; }

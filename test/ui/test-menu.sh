@@ -140,6 +140,17 @@ wait_log '^USER_ADD id=- flags=0 override=yes kernel=http://10.0.2.2/vmlinuz' &&
 	fail "USER_ADD: $(tail -2 "$W/log")"
 wait_screen m 'Netboot' && pass "added entry appears" || fail "added entry"
 
+# --- language from the daemon's setting (gettext, French catalog) ---
+if [ -f "$B/po/locale/fr/LC_MESSAGES/kexboot.mo" ]; then
+	control "config${TAB}language${TAB}fr"
+	wait_screen m 'Entrées de démarrage \(5\)' && screen m | grep -q 'Entrée=démarrer' &&
+		pass "language switches to French at run time" || fail "French: $(screen m | head -2)"
+	control "config${TAB}language${TAB}"
+	wait_screen m 'Boot options \(5\)' && pass "and back to English" || fail "English again"
+else
+	fail "po/locale/fr/LC_MESSAGES/kexboot.mo not built"
+fi
+
 # --- resize while running ---
 $T resize-window -t m -x 100 -y 30
 wait_screen m '^l(q){98}k$' && pass "redrawn after resize to 100x30" || fail "resize: $(screen m | head -3)"

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <curses.h>
 #include <talloc.h>
 
+#include "ui/ncurses/i18n.h"
 #include "ui/ncurses/ui.h"
 
 static void schedule_reconnect(struct ui *ui);
@@ -247,6 +249,8 @@ static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
 		break;
 	case KB_MSG_CONFIG:
 		config_merge(ui->ctx, &ui->config, &msg->u.config);
+		if (ui_i18n_set_language(ui_config_get(ui, "language")))
+			clearok(curscr, TRUE);
 		break;
 	case KB_MSG_SYSINFO:
 		talloc_free(ui->sysinfo.items);

@@ -19,6 +19,7 @@
 #include <talloc.h>
 #include <term.h>
 
+#include "ui/ncurses/i18n.h"
 #include "ui/ncurses/ui.h"
 
 /* Monotonic milliseconds. */
@@ -292,6 +293,7 @@ int main(int argc, char **argv)
 	int c;
 
 	setlocale(LC_ALL, "");
+	ui_i18n_init();
 	while ((c = getopt_long(argc, argv, "s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':

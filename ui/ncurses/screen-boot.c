@@ -14,6 +14,7 @@
 #include <curses.h>
 #include <talloc.h>
 
+#include "ui/ncurses/i18n.h"
 #include "ui/ncurses/ui.h"
 
 enum boot_state {
@@ -108,12 +109,14 @@ static void check_done(struct ui *ui, struct ui_req *req, const struct kb_msg_re
 	}
 	if (fatal) {
 		b->state = BOOT_BLOCKED;
-		b->message = talloc_asprintf(b, "Boot blocked: %u fatal preflight result%s (see above).",
-					     fatal, fatal == 1 ? "" : "s");
+		b->message = talloc_asprintf(b, ngettext("Boot blocked: %u fatal preflight result (see above).",
+							    "Boot blocked: %u fatal preflight results (see above).", fatal),
+					     fatal);
 	} else if (warn) {
 		b->state = BOOT_CONFIRM;
-		b->message = talloc_asprintf(b, "%u warning%s. Boot anyway? y = boot, n/Esc = cancel",
-					     warn, warn == 1 ? "" : "s");
+		b->message = talloc_asprintf(b, ngettext("%u warning. Boot anyway? y = boot, n/Esc = cancel",
+							    "%u warnings. Boot anyway? y = boot, n/Esc = cancel", warn),
+					     warn);
 	} else {
 		send_boot(ui, b);
 	}
@@ -151,12 +154,12 @@ static char **boot_lines(void *ctx, struct ui *ui, struct ui_boot *b, size_t *re
 	if (b->override)
 		ADD("         (edited for this boot only)");
 	char *cmd = final_cmdline(l, ui, o);
-	ADD("Command line: %s", cmd ? cmd : "");
+	ADD(_("Command line: %s"), cmd ? cmd : "");
 	ADD("%s", "");
 	if (b->state == BOOT_CHECKING) {
-		ADD("Running preflight checks...");
+		ADD("%s", _("Running preflight checks..."));
 	} else if (b->checks) {
-		ADD("Preflight results (%u):", b->checks->n_results);
+		ADD(_("Preflight results (%u):"), b->checks->n_results);
 		for (uint32_t i = 0; i < b->checks->n_results; i++) {
 			const struct kb_check_result *r = &b->checks->results[i];
 			const char *sev = r->severity == KB_SEV_FATAL	  ? "FATAL"
@@ -187,24 +190,24 @@ static void boot_draw(struct ui *ui, struct ui_screen *s)
 	int h = LINES - 5;
 	if (h < 1)
 		h = 1;
-	ui_draw_title(ui, "Preflight check");
+	ui_draw_title(ui, _("Preflight check"));
 	ui_draw_box(1, 0, h + 2, COLS);
 	if (n > (size_t)h && b->scroll > n - (size_t)h)
 		b->scroll = n - (size_t)h;
 	ui_text_draw_lines(lines, n, b->scroll, 2, h);
 	const char *state = b->message;
 	if (b->state == BOOT_CHECKING)
-		state = "Checking...";
+		state = _("Checking...");
 	else if (b->state == BOOT_BOOTING)
-		state = "Booting...";
+		state = _("Booting...");
 	if (state) {
 		bool bad = b->state == BOOT_BLOCKED || b->state == BOOT_FAILED;
 		attron(bad ? A_BOLD | A_REVERSE : A_BOLD);
 		ui_draw_str(LINES - 2, 1, COLS - 2, state);
 		attroff(A_BOLD | A_REVERSE);
 	}
-	ui_draw_keys(ui, b->state == BOOT_CONFIRM ? " y=boot anyway  n/Esc=cancel  Up/Down scroll  h=help"
-						  : " Esc/q=back  Up/Down scroll  h=help");
+	ui_draw_keys(ui, b->state == BOOT_CONFIRM ? _(" y=boot anyway  n/Esc=cancel  Up/Down scroll  h=help")
+						  : _(" Esc/q=back  Up/Down scroll  h=help"));
 	talloc_free(tmp);
 }
 
@@ -247,12 +250,12 @@ static const struct ui_screen_ops boot_ops = {
 	.name = "boot",
 	.draw = boot_draw,
 	.key = boot_key,
-	.help = "Preflight: before every boot the daemon checks that the jump is\n"
+	.help = N_("Preflight: before every boot the daemon checks that the jump is\n"
 		"safe (kexec support, image format, sizes, signatures, ...).\n"
 		"  FATAL    the boot is blocked; the reason and a fix are shown.\n"
 		"  WARNING  press y to boot anyway, n or Esc to go back.\n"
 		"  info     shown for reference; the boot goes ahead.\n"
-		"The command line shown is the one the new kernel receives.",
+		"The command line shown is the one the new kernel receives."),
 };
 
 /* Check then boot option_id (or the override, stolen) through the preflight

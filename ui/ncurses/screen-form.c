@@ -15,6 +15,7 @@
 #include <form.h>
 #include <talloc.h>
 
+#include "ui/ncurses/i18n.h"
 #include "ui/ncurses/ui.h"
 
 #define FORM_FIELD_MAX KB_MAX_ARGS_LEN /* longest value a field accepts */
@@ -171,7 +172,7 @@ static void form_draw(struct ui *ui, struct ui_screen *s)
 			p = e ? e + 1 : p + strlen(p);
 		}
 	}
-	ui_draw_keys(ui, " Enter=accept  Esc=cancel  Tab/Up/Down=field  ^U=clear  F1=help");
+	ui_draw_keys(ui, _(" Enter=accept  Esc=cancel  Tab/Up/Down=field  ^U=clear  F1=help"));
 }
 
 static void form_post_refresh(struct ui *ui, struct ui_screen *s)
@@ -401,9 +402,9 @@ static int initrds_from_text(struct kb_option *o, const char *text, const char *
 }
 
 static const char resource_hint[] =
-	"Files: DEVICE:/path (e.g. sda1:/boot/vmlinuz), /path (on the entry's\n"
+	N_("Files: DEVICE:/path (e.g. sda1:/boot/vmlinuz), /path (on the entry's\n"
 	"device), uuid:UUID:/path or label:LABEL:/path, or a URL (http://, tftp://).\n"
-	"Initrds: several separated by spaces. Empty device tree = none.";
+	"Initrds: several separated by spaces. Empty device tree = none.");
 
 /* --- boot-option editor --- */
 
@@ -460,20 +461,20 @@ static const struct ui_screen_ops editor_ops = {
 	.key = form_key,
 	.resize = form_resize,
 	.post_refresh = form_post_refresh,
-	.help = "Edit the selected entry for this boot only (nothing is saved).\n"
+	.help = N_("Edit the selected entry for this boot only (nothing is saved).\n"
 		"Enter checks and boots the edited entry; Esc goes back unchanged.\n"
 		"Tab/Down next field, Up previous, Left/Right/Home/End move,\n"
 		"Backspace/Delete erase, ^K clears to the end, ^U the whole field.\n"
 		"\n"
 		"Files: DEVICE:/path, /path (on the entry's own device),\n"
 		"uuid:UUID:/path, label:LABEL:/path, or a URL. Several initrds are\n"
-		"separated by spaces; an empty device tree means none.",
+		"separated by spaces; an empty device tree means none."),
 };
 
 /* Edit opt for one boot (BOOT with an override). */
 void ui_editor_open(struct ui *ui, const struct kb_option *opt)
 {
-	struct form_screen *f = form_new("Edit boot entry (this boot only)", resource_hint, ED_N);
+	struct form_screen *f = form_new(_("Edit boot entry (this boot only)"), _(resource_hint), ED_N);
 	if (!f)
 		return;
 	struct editor_data *ed = talloc_zero(f, struct editor_data);
@@ -483,12 +484,12 @@ void ui_editor_open(struct ui *ui, const struct kb_option *opt)
 		return;
 	}
 	f->data = ed;
-	spec_set(f, ED_NAME, "Entry", opt->name ? opt->name : opt->id);
+	spec_set(f, ED_NAME, _("Entry"), opt->name ? opt->name : opt->id);
 	f->specs[ED_NAME].readonly = true;
-	spec_set(f, ED_KERNEL, "Kernel", resource_to_text(f, &opt->kernel));
-	spec_set(f, ED_INITRDS, "Initrd(s)", initrds_to_text(f, opt));
-	spec_set(f, ED_DTB, "Device tree", resource_to_text(f, &opt->dtb));
-	spec_set(f, ED_ARGS, "Arguments", opt->args);
+	spec_set(f, ED_KERNEL, _("Kernel"), resource_to_text(f, &opt->kernel));
+	spec_set(f, ED_INITRDS, _("Initrd(s)"), initrds_to_text(f, opt));
+	spec_set(f, ED_DTB, _("Device tree"), resource_to_text(f, &opt->dtb));
+	spec_set(f, ED_ARGS, _("Arguments"), opt->args);
 	f->submit = editor_submit;
 	f->current = ED_ARGS;
 	f->ops = &editor_ops;
@@ -506,12 +507,12 @@ struct config_key {
 /* Keys the daemon documents (kexboot-ctl config set KEY); unknown keys the
  * daemon sends (network.*, ...) are listed after these. */
 static const struct config_key config_keys[] = {
-	{ "autoboot", "Autoboot (on/off)", false },
-	{ "timeout", "Timeout (s)", false },
-	{ "boot-order", "Boot order", false },
-	{ "console", "Boot console", false },
-	{ "language", "Language", false },
-	{ "password", "Password (new)", true },
+	{ "autoboot", N_("Autoboot (on/off)"), false },
+	{ "timeout", N_("Timeout (s)"), false },
+	{ "boot-order", N_("Boot order"), false },
+	{ "console", N_("Boot console"), false },
+	{ "language", N_("Language"), false },
+	{ "password", N_("Password (new)"), true },
 };
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 #define CONFIG_MAX_FIELDS 32 /* fields on the configuration screen */
@@ -555,14 +556,14 @@ static const struct ui_screen_ops config_ops = {
 	.key = form_key,
 	.resize = form_resize,
 	.post_refresh = form_post_refresh,
-	.help = "System configuration, kept by the daemon.\n"
+	.help = N_("System configuration, kept by the daemon.\n"
 		"  Autoboot    on or off          Timeout   seconds before autoboot\n"
 		"  Boot order  device kinds/ids in order, as the daemon documents\n"
 		"  Boot console  e.g. ttyS0,115200: added as console= when an entry\n"
 		"              has none\n"
 		"  Password    sets restricted mode's password (empty = unchanged)\n"
 		"Other keys the daemon reports (network, ...) follow.\n"
-		"Enter sends the changed values (the daemon checks them), Esc cancels.",
+		"Enter sends the changed values (the daemon checks them), Esc cancels."),
 };
 
 /* The configuration screen (CONFIG_SET for each changed value). */
@@ -576,13 +577,13 @@ void ui_config_open(struct ui *ui)
 		if (!known && n < CONFIG_MAX_FIELDS)
 			n++;
 	}
-	struct form_screen *f = form_new("System configuration", NULL, n);
+	struct form_screen *f = form_new(_("System configuration"), NULL, n);
 	if (!f)
 		return;
 	size_t k = 0;
 	for (; k < N_CONFIG_KEYS; k++) {
 		const char *val = config_keys[k].hidden ? "" : ui_config_get(ui, config_keys[k].key);
-		spec_set(f, k, config_keys[k].label, val);
+		spec_set(f, k, _(config_keys[k].label), val);
 		f->specs[k].key = talloc_strdup(f->specs, config_keys[k].key);
 		f->specs[k].hidden = config_keys[k].hidden;
 	}
@@ -647,24 +648,24 @@ static const struct ui_screen_ops add_ops = {
 	.key = form_key,
 	.resize = form_resize,
 	.post_refresh = form_post_refresh,
-	.help = "Add a boot entry from files or URLs; the daemon keeps it under the\n"
+	.help = N_("Add a boot entry from files or URLs; the daemon keeps it under the\n"
 		"'user' device until it restarts (or kexboot-ctl remove).\n"
 		"Kernel is required. Files: DEVICE:/path, /path, uuid:UUID:/path,\n"
 		"or a URL (http://, https://, tftp://, ftp://). Several initrds are\n"
-		"separated by spaces. Enter adds it, Esc cancels.",
+		"separated by spaces. Enter adds it, Esc cancels."),
 };
 
 /* The add-an-option form (USER_ADD). */
 void ui_add_open(struct ui *ui)
 {
-	struct form_screen *f = form_new("Add a boot entry", resource_hint, ADD_N);
+	struct form_screen *f = form_new(_("Add a boot entry"), _(resource_hint), ADD_N);
 	if (!f)
 		return;
-	spec_set(f, ADD_NAME, "Name", "");
-	spec_set(f, ADD_KERNEL, "Kernel", "");
-	spec_set(f, ADD_INITRDS, "Initrd(s)", "");
-	spec_set(f, ADD_DTB, "Device tree", "");
-	spec_set(f, ADD_ARGS, "Arguments", "");
+	spec_set(f, ADD_NAME, _("Name"), "");
+	spec_set(f, ADD_KERNEL, _("Kernel"), "");
+	spec_set(f, ADD_INITRDS, _("Initrd(s)"), "");
+	spec_set(f, ADD_DTB, _("Device tree"), "");
+	spec_set(f, ADD_ARGS, _("Arguments"), "");
 	f->submit = add_submit;
 	form_push(ui, f, &add_ops);
 }
@@ -704,16 +705,16 @@ static const struct ui_screen_ops password_ops = {
 	.key = form_key,
 	.resize = form_resize,
 	.post_refresh = form_post_refresh,
-	.help = "The daemon is in restricted mode: booting, editing and configuring\n"
-		"need the password. The daemon checks it. Esc cancels the request.",
+	.help = N_("The daemon is in restricted mode: booting, editing and configuring\n"
+		"need the password. The daemon checks it. Esc cancels the request."),
 };
 
 /* Ask for the restricted-mode password; done(NULL) when cancelled. */
 void ui_password_prompt(struct ui *ui, void (*done)(struct ui *ui, const char *pw, void *data),
 			void *data)
 {
-	struct form_screen *f = form_new("Password required",
-					 "Restricted mode: this request needs the password.", 1);
+	struct form_screen *f = form_new(_("Password required"),
+					 _("Restricted mode: this request needs the password."), 1);
 	if (!f)
 		return;
 	/* pd outlives the form (the callbacks run after it is popped) */
@@ -724,7 +725,7 @@ void ui_password_prompt(struct ui *ui, void (*done)(struct ui *ui, const char *p
 	}
 	pd->done = done;
 	pd->data = data;
-	spec_set(f, 0, "Password", "");
+	spec_set(f, 0, _("Password"), "");
 	f->specs[0].hidden = true;
 	f->data = pd;
 	f->submit = password_submit;

@@ -12,6 +12,7 @@
 #include <curses.h>
 #include <talloc.h>
 
+#include "ui/ncurses/i18n.h"
 #include "ui/ncurses/ui.h"
 
 /* Layout: title, framed list, details, autoboot line, status, keys. */
@@ -173,18 +174,18 @@ static void draw_footer(struct ui *ui)
 	char *line = NULL;
 	if (ab && ab->active) {
 		struct ui_opt *o = ui_model_option_find(ui->model, ab->option_id);
-		line = talloc_asprintf(tmp, "Booting '%s' in %d s - press any key to stop",
+		line = talloc_asprintf(tmp, _("Booting '%s' in %d s - press any key to stop"),
 				       o && o->opt->name ? o->opt->name : ab->option_id ? ab->option_id : "default",
 				       ab->remaining_s);
 		attron(A_BOLD);
 	} else if (ab && ab->enabled && ab->waiting_for) {
-		line = talloc_asprintf(tmp, "Autoboot waiting for %s", ab->waiting_for);
+		line = talloc_asprintf(tmp, _("Autoboot waiting for %s"), ab->waiting_for);
 	} else if (ab && !ab->enabled) {
-		line = talloc_strdup(tmp, "Autoboot off");
+		line = talloc_strdup(tmp, _("Autoboot off"));
 	} else if (!ui->conn) {
-		line = talloc_strdup(tmp, "Not connected to the daemon (retrying)");
+		line = talloc_strdup(tmp, _("Not connected to the daemon (retrying)"));
 	} else if (!ui->synced) {
-		line = talloc_strdup(tmp, "Waiting for the daemon's state...");
+		line = talloc_strdup(tmp, _("Waiting for the daemon's state..."));
 	}
 	if (line)
 		ui_draw_str(y, 1, COLS - 2, line);
@@ -192,14 +193,14 @@ static void draw_footer(struct ui *ui)
 	y++;
 	ui_draw_str(y, 1, COLS - 2, ui_status_latest(ui));
 	talloc_free(tmp);
-	ui_draw_keys(ui, COLS >= 100 ? " Enter=boot e=edit c=config a=add r=rescan i=info l=log s=shell h=help q=quit"
-				     : " Enter=boot e=edit c=config a=add r=rescan i=info l=log h=help");
+	ui_draw_keys(ui, COLS >= 100 ? _(" Enter=boot e=edit c=config a=add r=rescan i=info l=log s=shell h=help q=quit")
+				     : _(" Enter=boot e=edit c=config a=add r=rescan i=info l=log h=help"));
 }
 
 static void main_draw(struct ui *ui, struct ui_screen *s)
 {
 	int h = list_rows();
-	char *title = talloc_asprintf(NULL, "Boot options (%zu)", ui->model->n_opts);
+	char *title = talloc_asprintf(NULL, _("Boot options (%zu)"), ui->model->n_opts);
 	ui_draw_title(ui, title);
 	talloc_free(title);
 	ui_draw_box(1, 0, h + 2, COLS);
@@ -213,7 +214,7 @@ static void main_draw(struct ui *ui, struct ui_screen *s)
 			draw_header(2 + i, w, r.dev);
 	}
 	if (!ui->model->n_opts)
-		ui_draw_str(2, 2, w - 2, ui->synced ? "No boot options found yet." : "");
+		ui_draw_str(2, 2, w - 2, ui->synced ? _("No boot options found yet.") : "");
 	draw_footer(ui);
 }
 
@@ -235,7 +236,7 @@ static void move_sel(struct ui *ui, int delta)
 static void rescan_done(struct ui *ui, struct ui_req *req, const struct kb_msg_result *res)
 {
 	if (res->status < 0)
-		ui_message(ui, "Rescan", "Rescan refused: %s",
+		ui_message(ui, _("Rescan"), _("Rescan refused: %s"),
 			   res->message ? res->message : strerror(-res->status));
 	else
 		ui_status_add(ui, KB_STATUS_INFO, "rescan requested");
@@ -244,7 +245,7 @@ static void rescan_done(struct ui *ui, struct ui_req *req, const struct kb_msg_r
 static void shell_done(struct ui *ui, struct ui_req *req, const struct kb_msg_result *res)
 {
 	if (res->status < 0)
-		ui_message(ui, "Shell", "The daemon refused the shell: %s",
+		ui_message(ui, _("Shell"), _("The daemon refused the shell: %s"),
 			   res->message ? res->message : strerror(-res->status));
 	else
 		ui_suspend_for_shell(ui);
@@ -308,7 +309,7 @@ static void main_key(struct ui *ui, struct ui_screen *s, struct ui_key k)
 	case '!': send_simple(ui, KB_MSG_EXIT_SHELL, shell_done); break;
 	case 'h':
 	case '?': ui_show_help(ui); break;
-	case 'q': ui_confirm(ui, "Quit the boot menu?", quit_yes, NULL); break;
+	case 'q': ui_confirm(ui, _("Quit the boot menu?"), quit_yes, NULL); break;
 	case 0x0c: /* ^L */ clearok(curscr, TRUE); break;
 	}
 }
@@ -323,7 +324,7 @@ const struct ui_screen_ops ui_main_ops = {
 	.draw = main_draw,
 	.key = main_key,
 	.resize = main_resize,
-	.help = "Boot options, grouped under the device they were found on.\n"
+	.help = N_("Boot options, grouped under the device they were found on.\n"
 		"A '*' marks the default (what autoboot would start); the source\n"
 		"format (grub2, bls, syslinux, ...) is shown on the right. The line\n"
 		"below the list shows the selected entry's kernel and arguments.\n"
@@ -341,7 +342,7 @@ const struct ui_screen_ops ui_main_ops = {
 		"\n"
 		"While autoboot counts down, any key stops it (on every console).\n"
 		"Before every boot the daemon's preflight checks are shown: warnings\n"
-		"need confirmation, fatal results block the boot.",
+		"need confirmation, fatal results block the boot."),
 };
 
 /* Install the main menu at the bottom of the screen stack. */

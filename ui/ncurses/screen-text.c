@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <talloc.h>
 
+#include "ui/ncurses/i18n.h"
 #include "ui/ncurses/ui.h"
 
 struct text_view {
@@ -40,8 +41,8 @@ static void text_draw(struct ui *ui, struct ui_screen *s)
 	if (t->n > (size_t)h && t->scroll > t->n - (size_t)h)
 		t->scroll = t->n - (size_t)h;
 	ui_text_draw_lines(t->lines, t->n, t->scroll, 2, h);
-	char *keys = talloc_asprintf(NULL, " Up/Down PgUp/PgDn scroll  q/Esc back  h help%s",
-				     t->n > (size_t)h ? "  (more)" : "");
+	char *keys = talloc_asprintf(NULL, "%s%s", _(" Up/Down PgUp/PgDn scroll  q/Esc back  h help"),
+				     t->n > (size_t)h ? _("  (more)") : "");
 	ui_draw_keys(ui, keys);
 	talloc_free(keys);
 }
@@ -84,8 +85,8 @@ static const struct ui_screen_ops text_ops = {
 	.name = "text",
 	.draw = text_draw,
 	.key = text_key,
-	.help = "Up/Down or j/k scroll a line, PgUp/PgDn or Space a page,\n"
-		"Home/End jump to the start or end; q, Esc or Enter go back.",
+	.help = N_("Up/Down or j/k scroll a line, PgUp/PgDn or Space a page,\n"
+		"Home/End jump to the start or end; q, Esc or Enter go back."),
 };
 
 static char **split_lines(void *ctx, const char *text, size_t *ret_n)
@@ -126,18 +127,18 @@ void ui_show_help(struct ui *ui)
 	if (ops == &text_ops && ui->screen->priv &&
 	    strcmp(((struct text_view *)ui->screen->priv)->title, "Help") == 0)
 		return;
-	const char *help = ops->help ? ops->help : "No help for this screen.";
+	const char *help = ops->help ? _(ops->help) : _("No help for this screen.");
 	if (ops == &text_ops && ((struct text_view *)ui->screen->priv)->help)
-		help = ((struct text_view *)ui->screen->priv)->help;
+		help = _(((struct text_view *)ui->screen->priv)->help);
 	size_t n;
 	char **lines = split_lines(NULL, help, &n);
-	ui_text_push(ui, "Help", lines, n, NULL);
+	ui_text_push(ui, _("Help"), lines, n, NULL);
 }
 
 static const char sysinfo_help[] =
-	"Facts the daemon reported about this machine: platform, firmware, the\n"
+	N_("Facts the daemon reported about this machine: platform, firmware, the\n"
 	"running kernel and its kexec support, devices and interfaces.\n"
-	"Up/Down scroll, q or Esc go back.";
+	"Up/Down scroll, q or Esc go back.");
 
 /* System information: the SYSINFO key/values, then the devices. */
 void ui_show_sysinfo(struct ui *ui)
@@ -162,9 +163,9 @@ void ui_show_sysinfo(struct ui *ui)
 					     it->value ? it->value : "");
 	}
 	if (!ui->sysinfo.n_items)
-		lines[n++] = talloc_strdup(lines, "(the daemon sent no system information)");
+		lines[n++] = talloc_strdup(lines, _("(the daemon sent no system information)"));
 	lines[n++] = talloc_strdup(lines, "");
-	lines[n++] = talloc_asprintf(lines, "Devices (%zu):", ui->model->n_devs);
+	lines[n++] = talloc_asprintf(lines, _("Devices (%zu):"), ui->model->n_devs);
 	for (struct ui_dev *d = ui->model->first; d; d = d->next) {
 		const struct kb_device *dev = d->dev;
 		lines[n++] = talloc_asprintf(
@@ -175,13 +176,13 @@ void ui_show_sysinfo(struct ui *ui)
 			dev && dev->label ? dev->label : "", d->n_opts,
 			dev && dev->status ? "  " : "", dev && dev->status ? dev->status : "");
 	}
-	ui_text_push(ui, "System information", talloc_steal(NULL, lines), n, sysinfo_help);
+	ui_text_push(ui, _("System information"), talloc_steal(NULL, lines), n, sysinfo_help);
 	talloc_free(ctx);
 }
 
 static const char log_help[] =
-	"Status messages from the daemon (device discovery, errors, boot\n"
-	"progress), oldest first. Up/Down scroll, q or Esc go back.";
+	N_("Status messages from the daemon (device discovery, errors, boot\n"
+	"progress), oldest first. Up/Down scroll, q or Esc go back.");
 
 /* The status log, oldest first, scrolled to the end. */
 void ui_show_log(struct ui *ui)
@@ -195,8 +196,8 @@ void ui_show_log(struct ui *ui)
 		lines[n++] = talloc_asprintf(lines, "%-8s %s", kb_status_type_name(l->type), l->text);
 	}
 	if (!n)
-		lines[n++] = talloc_strdup(lines, "(no status messages yet)");
-	ui_text_push(ui, "Status log", lines, n, log_help);
+		lines[n++] = talloc_strdup(lines, _("(no status messages yet)"));
+	ui_text_push(ui, _("Status log"), lines, n, log_help);
 	struct text_view *t = ui->screen->priv;
 	size_t h = (size_t)text_rows();
 	if (t && t->n > h)
@@ -240,7 +241,7 @@ static void dialog_draw(struct ui *ui, struct ui_screen *s)
 	for (size_t i = 0; i < d->n && (int)i < h - 4; i++)
 		ui_draw_str(y + 1 + (int)i, x + 2, w - 4, d->lines[i]);
 	ui_draw_str(y + h - 2, x + 2, w - 4,
-		    d->confirm ? "y = yes, n/Esc = no" : "Press any key to continue");
+		    d->confirm ? _("y = yes, n/Esc = no") : _("Press any key to continue"));
 }
 
 static void dialog_key(struct ui *ui, struct ui_screen *s, struct ui_key k)
@@ -265,8 +266,8 @@ static const struct ui_screen_ops dialog_ops = {
 	.draw = dialog_draw,
 	.key = dialog_key,
 	.overlay = true,
-	.help = "A question or a message: y answers yes, n or Esc no;\n"
-		"a message goes away with any key.",
+	.help = N_("A question or a message: y answers yes, n or Esc no;\n"
+		"a message goes away with any key."),
 };
 
 static void dialog_push(struct ui *ui, const char *title, const char *text, bool confirm,
@@ -301,5 +302,5 @@ void ui_message(struct ui *ui, const char *title, const char *fmt, ...)
 void ui_confirm(struct ui *ui, const char *question, void (*yes)(struct ui *ui, void *data),
 		void *data)
 {
-	dialog_push(ui, "Confirm", question, true, yes, data);
+	dialog_push(ui, _("Confirm"), question, true, yes, data);
 }
