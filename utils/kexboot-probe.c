@@ -549,6 +549,11 @@ static int add_arg(struct probe *p, const char *arg)
 			return -EINVAL;
 		}
 		d->dev.state = KB_DEVSTATE_MOUNTED;
+		d->dev.uuid = s.uuid;
+		d->dev.label = s.label;
+		d->dev.partuuid = s.partuuid;
+		d->dev.partlabel = s.partlabel;
+		d->dev.fstype = s.fstype;
 	} else if (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)) {
 		char *mp = S_ISBLK(st.st_mode) ? find_mount(p->ctx, st.st_rdev) : NULL;
 		bool has_pt = false;

@@ -307,6 +307,12 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 				} else if (sv_caseeq(sub, (struct sv){"hide", 4})) {
 					if (cur)
 						cur->hide = true;
+				} else if (sv_caseeq(sub, (struct sv){"exit", 4}) ||
+					   sv_caseeq(sub, (struct sv){"goto", 4}) ||
+					   sv_caseeq(sub, (struct sv){"quit", 4})) {
+					/* a menu action, not a bootable entry */
+					if (cur)
+						cur->chain = true;
 				} else if (sv_caseeq(sub, (struct sv){"begin", 5}) ||
 					   sv_caseeq(sub, (struct sv){"end", 3})) {
 					/* a submenu's own MENU LABEL is not an entry's */

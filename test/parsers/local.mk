@@ -25,3 +25,7 @@ test_parsers_test_formats_SOURCES = test/parsers/test-formats.c $(PARSER_TEST_CO
 test_parsers_test_formats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 test_parsers_test_formats_LDADD = $(PARSER_TEST_LDADD)
 endif
+
+# kexboot-probe on directory trees (and an ext4 image when run as root).
+TESTS += test/parsers/test-probe.sh
+dist_noinst_SCRIPTS += test/parsers/test-probe.sh
