@@ -176,7 +176,8 @@ int main(int argc, char **argv)
 			if (spec.n_initrds >= KB_MAX_INITRDS) {
 				fprintf(stderr, "kexboot-kexec: more than KB_MAX_INITRDS (%d) initrds\n",
 					KB_MAX_INITRDS);
-				return 2;
+				status = 2;
+				goto out;
 			}
 			initrds[spec.n_initrds++] = optarg;
 			break;
@@ -187,7 +188,8 @@ int main(int argc, char **argv)
 			if (strlen(optarg) >= KB_MAX_ARGS_LEN) {
 				fprintf(stderr, "kexboot-kexec: --append is %zu bytes, limit KB_MAX_ARGS_LEN is %d\n",
 					strlen(optarg), KB_MAX_ARGS_LEN);
-				return 2;
+				status = 2;
+				goto out;
 			}
 			spec.cmdline = optarg;
 			break;
@@ -205,41 +207,47 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			goto out;
 		case 'V':
 			printf("kexboot-kexec %s\n", PACKAGE_VERSION);
-			return 0;
+			goto out;
 		default:
 			usage(stderr);
-			return 2;
+			status = 2;
+			goto out;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		status = 2;
+		goto out;
 	}
 	cmd = argv[optind++];
 	spec.initrds = initrds;
 	if (strcmp(cmd, "check") == 0 || strcmp(cmd, "load") == 0) {
 		if (optind != argc - 1) {
 			fprintf(stderr, "kexboot-kexec: %s needs exactly one KERNEL\n", cmd);
-			return 2;
+			status = 2;
+			goto out;
 		}
 		spec.kernel = argv[optind];
 	} else if (strcmp(cmd, "exec") == 0 || strcmp(cmd, "unload") == 0 || strcmp(cmd, "info") == 0) {
 		if (optind != argc) {
 			fprintf(stderr, "kexboot-kexec: %s takes no arguments\n", cmd);
-			return 2;
+			status = 2;
+			goto out;
 		}
 	} else {
 		fprintf(stderr, "kexboot-kexec: unknown command '%s'\n", cmd);
 		usage(stderr);
-		return 2;
+		status = 2;
+		goto out;
 	}
 	sys = sysroot ? kx_sys_recording(root, sysroot) : kx_sys_real(root);
 	if (!sys) {
 		fprintf(stderr, "kexboot-kexec: out of memory\n");
-		return 1;
+		status = 1;
+		goto out;
 	}
 	if (probe && !sysroot)
 		kx_sys_real_allow_probe(sys, true);
@@ -261,7 +269,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kexboot-kexec: %s failed: %s\n", cmd, strerror(-r));
 			if (json)
 				fputs("\"results\": [], \"fatal\": true, \"error\": \"internal failure\"}\n", stdout);
-			return 1;
+			status = 1;
+			goto out;
 		}
 		print_results(json, res, n);
 		status = kx_results_fatal(res, n) ? 1 : 0;
@@ -320,6 +329,7 @@ int main(int argc, char **argv)
 	print_recorded(json, sys);
 	if (json)
 		fputs("}\n", stdout);
+out:
 	talloc_free(root);
 	return status;
 }

@@ -189,7 +189,8 @@ static size_t cpio_entry(uint8_t *out, const char *name, uint32_t mode, const ui
 	pos = 110 + nl;
 	while (pos & 3)
 		out[pos++] = 0;
-	memcpy(out + pos, data, dlen);
+	if (dlen)
+		memcpy(out + pos, data, dlen);
 	pos += dlen;
 	while (pos & 3)
 		out[pos++] = 0;
@@ -222,32 +223,32 @@ char *fx_tree(const char *name, const char *machine, const char *release, const 
 	char p[512], buf[256];
 
 	snprintf(p, sizeof(p), "%s/proc/sys/kernel/arch", name);
-	fx_write_str(p, machine);
+	free(fx_write_str(p, machine));
 	snprintf(p, sizeof(p), "%s/proc/sys/kernel/osrelease", name);
-	fx_write_str(p, release);
+	free(fx_write_str(p, release));
 	snprintf(p, sizeof(p), "%s/proc/sys/kernel/kexec_load_disabled", name);
-	fx_write_str(p, "0\n");
+	free(fx_write_str(p, "0\n"));
 	snprintf(p, sizeof(p), "%s/boot/config-%s", name, release);
-	fx_write_str(p, config);
+	free(fx_write_str(p, config));
 	snprintf(p, sizeof(p), "%s/proc/meminfo", name);
 	snprintf(buf, sizeof(buf), "MemTotal:       %lu kB\nMemFree:        %lu kB\nMemAvailable:   %lu kB\n",
 		 mem_kb * 2, mem_kb, mem_kb);
-	fx_write_str(p, buf);
+	free(fx_write_str(p, buf));
 	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/online", name);
-	fx_write_str(p, "0-1\n");
+	free(fx_write_str(p, "0-1\n"));
 	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu0/uevent", name);
-	fx_write_str(p, "");
+	free(fx_write_str(p, ""));
 	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu1/online", name);
-	fx_write_str(p, "1\n");
+	free(fx_write_str(p, "1\n"));
 	snprintf(p, sizeof(p), "%s/proc/consoles", name);
-	fx_write_str(p, "ttyS0                -W- (EC p a)    4:64\n");
+	free(fx_write_str(p, "ttyS0                -W- (EC p a)    4:64\n"));
 	snprintf(p, sizeof(p), "%s/proc/self/mountinfo", name);
-	fx_write_str(p, "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+	free(fx_write_str(p, "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
 			"30 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw\n"
 			"40 30 7:0 / /run/kexboot/mnt/loop0 ro,relatime - ext4 /dev/loop0 ro\n"
-			"41 30 7:1 / /run/kexboot/mnt/my\\040disk ro,relatime - vfat /dev/loop1 ro\n");
+			"41 30 7:1 / /run/kexboot/mnt/my\\040disk ro,relatime - vfat /dev/loop1 ro\n"));
 	snprintf(p, sizeof(p), "%s/sys/kernel/kexec_loaded", name);
-	fx_write_str(p, "0\n");
+	free(fx_write_str(p, "0\n"));
 	return fx_path(name);
 }
 

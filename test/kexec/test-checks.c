@@ -200,6 +200,7 @@ static void test_arch_mismatch(void **state)
 
 	expect(r, n, "kernel-arch", KB_SEV_FATAL, "arm64 kernel");
 	expect(r, n, "load-path", KB_SEV_FATAL, "no load path");
+	talloc_free(ctx);
 	r = run(&ctx, root, rv, NULL, NULL, "console=ttyS0", &n);
 	expect(r, n, "kernel-arch", KB_SEV_FATAL, "riscv64");
 	talloc_free(ctx);

@@ -192,7 +192,7 @@ static void test_compressed_files(void **state)
 	uint8_t *big = calloc(1, 300000);
 
 	memcpy(big, b, len);
-	fx_write("Image", big, 300000);
+	free(fx_write("Image", big, 300000));
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		struct kx_image_info info;
 		char name[64], *p;

@@ -214,7 +214,8 @@ static void test_native_arm64(void **state)
 	const void *fdt;
 	const uint8_t *t;
 	int chosen, len;
-	const fdt64_t *p;
+	const void *p;
+	uint64_t v;
 
 	free(fx_write_str("l-arm/proc/iomem", iomem_arm64));
 	assert_int_equal(fx_dtb("l-arm/sys/firmware/fdt", dts), 0);
@@ -248,9 +249,11 @@ static void test_native_arm64(void **state)
 	assert_string_equal(fdt_getprop(fdt, chosen, "bootargs", NULL), "console=ttyAMA0 marker=arm64");
 	p = fdt_getprop(fdt, chosen, "linux,initrd-start", &len);
 	assert_int_equal(len, 8);
-	assert_int_equal(fdt64_to_cpu(*p), s[1].mem);
+	memcpy(&v, p, 8);
+	assert_int_equal(fdt64_to_cpu(v), s[1].mem);
 	p = fdt_getprop(fdt, chosen, "linux,initrd-end", &len);
-	assert_int_equal(fdt64_to_cpu(*p), s[1].mem + s[1].bufsz);
+	memcpy(&v, p, 8);
+	assert_int_equal(fdt64_to_cpu(v), s[1].mem + s[1].bufsz);
 	fdt_getprop(fdt, chosen, "rng-seed", &len);
 	assert_int_equal(len, KX_RNG_SEED_SIZE);
 	assert_non_null(fdt_getprop(fdt, chosen, "kaslr-seed", NULL));
