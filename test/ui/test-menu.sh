@@ -179,6 +179,21 @@ wait_screen asc 'Fedora' && screen asc | sed -n 2p | grep -Eq '^\+-+\+$' &&
 	pass "KEXBOOT_ASCII=1 forces ASCII" || fail "KEXBOOT_ASCII"
 $T kill-session -t asc
 
+# --- exit to a shell: EXIT_SHELL, then $SHELL runs, then the menu comes back ---
+printf '#!/bin/sh\necho "shell ran on $(tty)" > "%s/shell-ran"\nexit 0\n' "$W" > "$W/fakeshell"
+chmod +x "$W/fakeshell"
+start_menu sh 80 24 xterm SHELL=$W/fakeshell
+wait_screen sh 'Fedora' || fail "shell: nothing"
+keys sh s
+wait_log '^EXIT_SHELL' || fail "no EXIT_SHELL request"
+for _ in $(seq 50); do [ -s "$W/shell-ran" ] && break; sleep 0.05; done
+grep -q 'shell ran on /dev/' "$W/shell-ran" 2>/dev/null && pass "shell ran on the terminal" || fail "shell did not run"
+wait_screen sh 'Boot options \([0-9]+\)' && screen sh | grep -q 'shell exited' &&
+	pass "menu redrawn after the shell" || fail "after shell: $(screen sh)"
+keys sh Down
+wait_screen sh '> +Debian GNU/Linux \(recovery' 2 && pass "keyboard works after the shell" || fail "input after shell"
+$T kill-session -t sh
+
 # --- fatal preflight blocks; warning needs confirmation ---
 sed -i "s/^check${TAB}info.*/check${TAB}fatal${TAB}kexec-disabled${TAB}kexec is disabled by sysctl/" "$W/script"
 start_fake "$W/script"

@@ -212,9 +212,19 @@ static void shell_exited(struct kb_source *src, pid_t pid, int status, void *dat
 	}
 	ui->suspended = false;
 	reset_prog_mode();
+	/* endwin() left keypad-transmit mode; ncurses turns it back on only
+	 * inside get_wch, which would misread the first cursor key. */
+	wint_t ch;
+	int r = get_wch(&ch);
+	if (r == KEY_CODE_YES)
+		ungetch((int)ch);
+	else if (r != ERR)
+		unget_wch((wchar_t)ch);
 	resize(ui);
 	watch_input(ui);
 	ui_status_add(ui, KB_STATUS_INFO, "shell exited");
+	if (r != ERR)
+		on_input(ui->input, STDIN_FILENO, EPOLLIN, ui);
 }
 
 /* The daemon allowed it: hand the terminal to $SHELL (or /bin/sh) and come
@@ -237,7 +247,7 @@ void ui_suspend_for_shell(struct ui *ui)
 		sigset_t all;
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		fputs("kexboot: type 'exit' to return to the boot menu\n", stderr);
+		dprintf(STDOUT_FILENO, "kexboot: type 'exit' to return to the boot menu\n");
 		execl(shell, shell, (char *)NULL);
 		_exit(127);
 	}
