@@ -92,13 +92,16 @@ keys m Down
 wait_screen m '> +Fedora' 2 || fail "select Fedora: $(selected m)"
 control "option${TAB}sda1:grub2:2${TAB}sda1${TAB}grub2${TAB}2${TAB}0${TAB}Debian GNU/Linux, older kernel${TAB}/vmlinuz.old${TAB}ro"
 control "device${TAB}sdc1${TAB}xfs${TAB}DATA"
-control "option${TAB}sdc1:bls:0${TAB}sdc1${TAB}bls${TAB}0${TAB}0${TAB}Arch Linux${TAB}/vmlinuz-linux${TAB}rw"
+control "option${TAB}sdc1:bls:0${TAB}sdc1${TAB}bls${TAB}0${TAB}0${TAB}Arch Linux 日本語版${TAB}/vmlinuz-linux${TAB}rw"
 wait_screen m 'Boot options \(5\)' || fail "late options not shown: $(screen m)"
 S=$(screen m)
 l_old=$(grep -n 'older kernel' <<<"$S" | cut -d: -f1)
 l_sdb=$(grep -n 'sdb1  "EFI"' <<<"$S" | cut -d: -f1)
 [ -n "$l_old" ] && [ "$l_old" -lt "$l_sdb" ] && pass "late option lands in its device group" ||
 	fail "late option placement: $S"
+L=$(grep 'Arch Linux 日本語版' <<<"$S")
+[ -n "$L" ] && [ "$(wc -L <<<"$L")" -eq 80 ] && [ "${L: -1}" = x ] &&
+	pass "double-width title keeps the frame aligned" || fail "wide chars: '$L'"
 selected m | grep -q 'Fedora' && pass "selection stays on the same entry after a late OPTION_ADD" ||
 	fail "selection moved: $(selected m)"
 control "remove${TAB}sda1:grub2:2"
