@@ -340,7 +340,7 @@ static int fs_list_dir(struct kb_parse_fs *fs, void *ctx, const char *dev, const
 	struct fs_dev *d = fs_lookup(fs, dev);
 	struct dirent *de;
 	char **names;
-	unsigned n = 0;
+	unsigned n = 0, cap = 0;
 	DIR *dir;
 	int fd;
 
@@ -367,13 +367,16 @@ static int fs_list_dir(struct kb_parse_fs *fs, void *ctx, const char *dev, const
 			talloc_free(names);
 			return -E2BIG;
 		}
-		nn = talloc_realloc(ctx, names, char *, n + 1);
-		if (!nn) {
-			talloc_free(names);
-			names = NULL;
-			break;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nn = talloc_realloc(ctx, names, char *, cap);
+			if (!nn) {
+				talloc_free(names);
+				names = NULL;
+				break;
+			}
+			names = nn;
 		}
-		names = nn;
 		names[n] = talloc_strdup(names, de->d_name);
 		if (!names[n]) {
 			talloc_free(names);

@@ -113,6 +113,7 @@ struct parse_priv {
 	unsigned *hash_slots; /* option index + 1, 0 = empty */
 	uint64_t *hash_vals;
 	unsigned hash_size;   /* power of two */
+	unsigned cap_options; /* allocated length of pctx->options */
 	struct parser_count counts[16];
 	unsigned n_counts;
 	bool has_default;
@@ -184,27 +185,16 @@ static uint64_t hash_bytes(uint64_t h, const char *s)
 	return (h ^ 0) * 0x100000001b3ull;
 }
 
-static uint64_t hash_res(uint64_t h, const struct kb_resource *r)
-{
-	h = (h ^ r->kind) * 0x100000001b3ull;
-	h = hash_bytes(h, r->device);
-	h = hash_bytes(h, r->path);
-	h = hash_bytes(h, r->url);
-	return hash_bytes(h, r->unresolved);
-}
-
+/* Hash of the fields that tell options apart in practice; option_eq
+ * compares all of them. */
 static uint64_t option_hash(const struct kb_option *o)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
-	uint32_t i;
 
 	h = hash_bytes(h, o->parser);
 	h = hash_bytes(h, o->name);
-	h = hash_res(h, &o->kernel);
-	for (i = 0; i < o->n_initrds; i++)
-		h = hash_res(h, &o->initrds[i]);
-	h = hash_res(h, &o->dtb);
-	return hash_bytes(h, o->args);
+	h = hash_bytes(h, o->kernel.path ? o->kernel.path : o->kernel.url);
+	return (h ^ o->n_initrds) * 0x100000001b3ull;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -326,14 +316,43 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 		pc->n = 0;
 	}
 
-	opts = talloc_realloc(pctx->ctx, pctx->options, struct kb_option *, pctx->n_options + 1);
-	if (!opts)
-		return -ENOMEM;
-	pctx->options = opts;
+	if (pctx->n_options == pp->cap_options || !pctx->options) {
+		unsigned nc = pp->cap_options ? pp->cap_options * 2 : 64;
+
+		opts = talloc_realloc(pctx->ctx, pctx->options, struct kb_option *, nc);
+		if (!opts)
+			return -ENOMEM;
+		pctx->options = opts;
+		pp->cap_options = nc;
+	}
+	opts = pctx->options;
 
 	talloc_free(opt->id);
 	talloc_free(opt->device_id);
-	opt->id = talloc_asprintf(opt, "%s:%s:%u", dev_id(pctx), parser, pc->n);
+	{
+		/* "<dev>:<parser>:<n>" without printf */
+		const char *d = dev_id(pctx);
+		size_t dl = strlen(d), pl = strlen(parser);
+		char num[16], *id;
+		unsigned v = pc->n, nl = 0, k;
+
+		do {
+			num[nl++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		id = talloc_size(opt, dl + pl + nl + 3);
+		if (id) {
+			memcpy(id, d, dl);
+			id[dl] = ':';
+			memcpy(id + dl + 1, parser, pl);
+			id[dl + 1 + pl] = ':';
+			for (k = 0; k < nl; k++)
+				id[dl + 2 + pl + k] = num[nl - 1 - k];
+			id[dl + 2 + pl + nl] = '\0';
+			talloc_set_name_const(id, id);
+		}
+		opt->id = id;
+	}
 	opt->device_id = talloc_strdup(opt, dev_id(pctx));
 	if (!opt->id || !opt->device_id)
 		return -ENOMEM;
@@ -510,39 +529,31 @@ int kb_parse_read_config(struct kb_parse_ctx *pctx, void *ctx, const char *dev, 
 	struct kb_file_info info;
 	int r;
 
-	r = pctx->fs->stat(pctx->fs, dev, path, &info);
+	/* one open in the common case; stat only to explain a refusal */
+	r = pctx->fs->read_file(pctx->fs, ctx, dev, path, KB_CONFIG_MAX_SIZE, ret_buf, ret_len);
+	if (r == 0)
+		return 0;
 	if (r == -ENOENT || r == -ENOTDIR)
 		return -ENOENT;
-	if (r < 0) {
-		kb_parse_error(pctx, path, 0, "cannot access: %s", strerror(-r));
+	if (r == -EISDIR)
 		return r;
-	}
-	if (info.type != KB_FILE_REGULAR) {
-		if (info.type == KB_FILE_DIR)
-			return -EISDIR;
-		kb_parse_error(pctx, path, 0, "refusing: not a regular file");
-		return -EINVAL;
-	}
-	if (info.size > KB_CONFIG_MAX_SIZE) {
-		kb_parse_error(pctx, path, 0,
-			       "refusing: file is %llu bytes, over the config size limit of %u bytes (KB_CONFIG_MAX_SIZE)",
-			       (unsigned long long)info.size, KB_CONFIG_MAX_SIZE);
-		return -EFBIG;
-	}
-	r = pctx->fs->read_file(pctx->fs, ctx, dev, path, KB_CONFIG_MAX_SIZE, ret_buf, ret_len);
 	if (r == -EFBIG) {
-		kb_parse_error(pctx, path, 0,
-			       "refusing: file is over the config size limit of %u bytes (KB_CONFIG_MAX_SIZE)",
-			       KB_CONFIG_MAX_SIZE);
+		if (pctx->fs->stat(pctx->fs, dev, path, &info) == 0)
+			kb_parse_error(pctx, path, 0,
+				       "refusing: file is %llu bytes, over the config size limit of %u bytes (KB_CONFIG_MAX_SIZE)",
+				       (unsigned long long)info.size, KB_CONFIG_MAX_SIZE);
+		else
+			kb_parse_error(pctx, path, 0,
+				       "refusing: file is over the config size limit of %u bytes (KB_CONFIG_MAX_SIZE)",
+				       KB_CONFIG_MAX_SIZE);
 		return r;
 	}
-	if (r == -ENOENT)
-		return r;
-	if (r < 0) {
-		kb_parse_error(pctx, path, 0, "cannot read: %s", r == -EINVAL ? "not a regular file" : strerror(-r));
+	if (r == -EINVAL) {
+		kb_parse_error(pctx, path, 0, "refusing: not a regular file");
 		return r;
 	}
-	return 0;
+	kb_parse_error(pctx, path, 0, "cannot read: %s", strerror(-r));
+	return r;
 }
 
 /* true if the file identity was already parsed in this run; records it. */

@@ -14,6 +14,8 @@
 #include "discover/parsers/bls.h"
 #include "discover/parsers/util.h"
 
+/* Bytes pooled for one load's entries (more spills to malloc). */
+#define KB_BLS_POOL_SIZE (512u * 1024u)
 /* loader.conf `timeout` values above this are refused. */
 #define KB_BLS_MAX_TIMEOUT 86400
 
@@ -121,8 +123,21 @@ int kb_version_compare(const char *a, const char *b)
 	/* Skip the common prefix up to a segment boundary both strings share:
 	 * the comparison is stateless between segments, so the result is the
 	 * same and long shared machine-id prefixes cost one memcmp-like scan. */
-	while (a[i] && a[i] == b[i])
-		i++;
+	{
+		size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+		uint64_t wa, wb;
+
+		/* word at a time over the (often long) shared prefix */
+		while (i + 8 <= n) {
+			memcpy(&wa, a + i, 8);
+			memcpy(&wb, b + i, 8);
+			if (wa != wb)
+				break;
+			i += 8;
+		}
+		while (i < n && a[i] == b[i])
+			i++;
+	}
 	if (!a[i] && !b[i])
 		return 0;
 	for (k = i; k > 0; k--)
@@ -249,7 +264,7 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 		nl -= 5;
 	e->id = talloc_strndup(e, name, nl);
 	e->file = talloc_strdup(e, path);
-	e->dir = talloc_strdup(e, dir);
+	e->dir = (char *)dir; /* owned by the load: see kb_bls_load */
 	kb_lines_init(&it, buf, len);
 	while (kb_lines_next(&it, &line, &n)) {
 		const char *v;
@@ -411,15 +426,23 @@ static int load_dir(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const
 				       KB_BLS_MAX_ENTRIES);
 			break;
 		}
-		path = talloc_asprintf(tmp, "%s/%s", dir, names[i]);
-		if (!path) {
-			r = -ENOMEM;
-			goto out;
+		{
+			size_t dl = strlen(dir);
+
+			path = talloc_size(tmp, dl + l + 2);
+			if (!path) {
+				r = -ENOMEM;
+				goto out;
+			}
+			memcpy(path, dir, dl);
+			path[dl] = '/';
+			memcpy(path + dl + 1, names[i], l + 1);
 		}
 		if (kb_parse_read_config(pctx, tmp, dev, path, &buf, &len) < 0)
 			continue;
 		e = parse_entry(pctx, ctx, dir, names[i], path, buf, len, lookup, data);
 		talloc_free(buf);
+		talloc_free(path);
 		if (!e) {
 			r = -ENOMEM;
 			goto out;
@@ -428,13 +451,15 @@ static int load_dir(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const
 			talloc_free(e);
 			continue;
 		}
-		ne = talloc_realloc(ctx, *entries, struct kb_bls_entry *, *n + 1);
-		if (!ne) {
-			r = -ENOMEM;
-			goto out;
+		if (*n == talloc_array_length(*entries)) {
+			ne = talloc_realloc(ctx, *entries, struct kb_bls_entry *, *n < 32 ? 64 : *n * 2);
+			if (!ne) {
+				r = -ENOMEM;
+				goto out;
+			}
+			*entries = ne;
 		}
-		*entries = ne;
-		ne[(*n)++] = e;
+		(*entries)[(*n)++] = e;
 	}
 	r = 0;
 out:
@@ -447,15 +472,21 @@ int kb_bls_load(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const cha
 		kb_bls_lookup_fn lookup, void *data, struct kb_bls_entry ***ret_entries,
 		unsigned *ret_n)
 {
-	struct kb_bls_entry **entries = talloc_array(ctx, struct kb_bls_entry *, 0);
+	/* entries are many small strings: carve them from one pool */
+	void *pool = talloc_pool(ctx, KB_BLS_POOL_SIZE);
+	struct kb_bls_entry **entries;
 	uint64_t seen_dir[2] = {0, 0};
 	unsigned n = 0, i;
 	int r = 0;
 
+	if (!pool)
+		return -ENOMEM;
+	entries = talloc_array(pool, struct kb_bls_entry *, 0);
 	if (!entries)
 		return -ENOMEM;
+	ctx = pool;
 	if (dir) {
-		char *nd = kb_path_normalise(entries, dir);
+		char *nd = kb_path_normalise(pool, dir);
 
 		r = nd ? load_dir(pctx, ctx, dev, nd, lookup, data, &entries, &n) : -ENOMEM;
 		if (r == -ENOENT || r == -ENOTDIR)
@@ -478,7 +509,7 @@ int kb_bls_load(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const cha
 		}
 	}
 	if (r < 0) {
-		talloc_free(entries);
+		talloc_free(pool);
 		return r;
 	}
 	if (n > 1)
@@ -584,6 +615,7 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 	unsigned n = 0, i;
 	char *def = NULL;
 	bool have_default = false;
+	void *pool;
 	int r;
 
 	if (pctx->bls_consumed)
@@ -600,6 +632,11 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 		if (conf)
 			read_loader_conf(pctx, tmp, conf, &def);
 	}
+	pool = talloc_pool(pctx->ctx, n * 768u);
+	if (!pool) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		struct kb_option *opt;
 
@@ -608,7 +645,7 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 				       entries[i]->efi ? " (an 'efi' program cannot be kexec'd)" : "");
 			continue;
 		}
-		r = kb_bls_entry_to_option(pctx, pctx->ctx, entries[i], NULL, &opt);
+		r = kb_bls_entry_to_option(pctx, pool, entries[i], NULL, &opt);
 		if (r < 0) {
 			kb_parse_error(pctx, entries[i]->file, entries[i]->line, "entry skipped: %s",
 				       strerror(-r));

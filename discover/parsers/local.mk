@@ -14,3 +14,9 @@ discover_libparsers_a_SOURCES = \
 # The GRUB2 parser (another fragment) adds its sources to discover_libparsers_a_SOURCES.
 include discover/parsers/grub2.mk
 include test/parsers/local.mk
+
+# Parser benchmark driver (bench/parsers-bench.sh runs it under callgrind).
+noinst_PROGRAMS += bench/parsers-bench
+bench_parsers_bench_SOURCES = bench/parsers-bench.c
+bench_parsers_bench_LDADD = discover/libparsers.a $(KB_LIB)
+EXTRA_DIST += bench/parsers-bench.sh

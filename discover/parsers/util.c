@@ -94,15 +94,22 @@ char *kb_path_dirname(void *ctx, const char *path)
 /* dir + "/" + path, normalised; absolute paths ignore dir. */
 char *kb_path_join(void *ctx, const char *dir, const char *path)
 {
-	char *tmp, *r;
+	char buf[512], *tmp, *r;
+	size_t dl, pl;
 
 	if (path[0] == '/' || !dir)
 		return kb_path_normalise(ctx, path);
-	tmp = talloc_asprintf(NULL, "%s/%s", dir, path);
+	dl = strlen(dir);
+	pl = strlen(path);
+	tmp = dl + pl + 2 <= sizeof(buf) ? buf : talloc_size(NULL, dl + pl + 2);
 	if (!tmp)
 		return NULL;
+	memcpy(tmp, dir, dl);
+	tmp[dl] = '/';
+	memcpy(tmp + dl + 1, path, pl + 1);
 	r = kb_path_normalise(ctx, tmp);
-	talloc_free(tmp);
+	if (tmp != buf)
+		talloc_free(tmp);
 	return r;
 }
 
