@@ -167,11 +167,25 @@ static void resolve_dev(struct g2_interp *ip, const char *name, bool fallback, s
 static void resolve_spec(struct g2_interp *ip, const char *spec, struct devref *ref, const char **ret_path)
 {
 	if (spec[0] == '(') {
-		const char *close = strchr(spec, ')');
+		/* the matching ')': "($root)" with root="(hd0,1)" nests */
+		const char *close = spec;
+		unsigned depth = 0;
 
-		if (close) {
-			char *name = g2_strndup(&ip->tmp, spec + 1, (size_t)(close - spec - 1));
+		for (; *close; close++) {
+			if (*close == '(')
+				depth++;
+			else if (*close == ')' && --depth == 0)
+				break;
+		}
+		if (*close) {
+			const char *s = spec + 1, *e = close;
+			char *name;
 
+			while (e - s >= 2 && *s == '(' && e[-1] == ')') {
+				s++;
+				e--;
+			}
+			name = g2_strndup(&ip->tmp, s, (size_t)(e - s));
 			resolve_dev(ip, name ? name : "", true, ref);
 			*ret_path = close + 1;
 			return;
@@ -937,6 +951,13 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 	if (new_context) {
 		struct g2_menu *menu = ip->menu;
 		unsigned first = menu->n;
+		/* configfile in an entry's body (openSUSE snapshots): the file's
+		 * entries join the menu after the entry that loads them */
+		struct kb_option *entry = ip->entry;
+		void *entry_mem = ip->entry_mem;
+
+		ip->entry = NULL;
+		ip->entry_mem = NULL;
 
 		if (g2_env_push(ip, false) == 0) {
 			const char *dflt;
@@ -949,6 +970,8 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 			}
 			g2_env_pop(ip);
 		}
+		ip->entry = entry;
+		ip->entry_mem = entry_mem;
 	} else {
 		g2_run_buffer(ip, fname ? fname : spec, buf, len);
 	}

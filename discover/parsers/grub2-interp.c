@@ -427,6 +427,21 @@ static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct ar
 			started = true;
 			continue;
 		}
+		if (pt->type == G2_P_QVAR && pt->s[0] == '@' && !pt->s[1] && split && ip->frame) {
+			/* "$@": one field per positional parameter, as in sh */
+			unsigned k;
+
+			for (k = 0; k < ip->frame->argc; k++) {
+				const char *a = ip->frame->argv[k];
+
+				if (k && !emit_field(ip, av))
+					return false;
+				if (!wbuf_add(ip, a, strlen(a)))
+					return false;
+				started = true;
+			}
+			continue;
+		}
 		v = var_value(ip, pt->s);
 		if (pt->type == G2_P_QVAR || !split) {
 			if (!wbuf_add(ip, v, strlen(v)))
