@@ -225,31 +225,24 @@ char *kb_bls_expand(void *ctx, const char *s, kb_bls_lookup_fn lookup, void *dat
 	return out;
 }
 
-static char *append_words(void *ctx, char *old, const char *v, size_t vl)
-{
-	if (!old)
-		return talloc_strndup(ctx, v, vl);
-	old = talloc_strdup_append_buffer(old, " ");
-	return old ? talloc_strndup_append_buffer(old, v, vl) : NULL;
-}
-
-static int add_initrd_word(struct kb_bls_entry *e, const char *v, size_t vl)
+static int add_initrd_word(struct kb_bls_entry *e, char *v, size_t vl)
 {
 	char **n = talloc_realloc(e, e->initrds, char *, e->n_initrds + 1);
 
 	if (!n)
 		return -ENOMEM;
 	e->initrds = n;
-	n[e->n_initrds] = talloc_strndup(e, v, vl);
-	if (!n[e->n_initrds])
-		return -ENOMEM;
+	((char *)v)[vl] = '\0'; /* in place: the separator after the word */
+	n[e->n_initrds] = (char *)v;
 	e->n_initrds++;
 	return 0;
 }
 
 /* Parse one entry file into an entry. */
+/* Parse one entry file. buf (a talloc buffer, NUL-terminated) becomes the
+ * entry's: values are cut out of it in place, saving an allocation each. */
 static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, const char *dir,
-					const char *name, const char *path, const char *buf,
+					const char *name, const char *path, char *buf,
 					size_t len, kb_bls_lookup_fn lookup, void *data)
 {
 	struct kb_bls_entry *e = talloc_zero(ctx, struct kb_bls_entry);
@@ -260,14 +253,15 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 
 	if (!e)
 		return NULL;
+	talloc_steal(e, buf);
 	if (nl > 5 && strcmp(name + nl - 5, ".conf") == 0)
 		nl -= 5;
 	e->id = talloc_strndup(e, name, nl);
-	e->file = talloc_strdup(e, path);
+	e->file = (char *)path; /* path is stolen by the caller into e */
 	e->dir = (char *)dir; /* owned by the load: see kb_bls_load */
 	kb_lines_init(&it, buf, len);
 	while (kb_lines_next(&it, &line, &n)) {
-		const char *v;
+		char *v;
 		size_t kl = 0, vl;
 		char **slot = NULL;
 
@@ -275,7 +269,7 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 			continue;
 		while (kl < n && line[kl] != ' ' && line[kl] != '\t')
 			kl++;
-		v = line + kl;
+		v = (char *)line + kl;
 		vl = n - kl;
 		while (vl && (*v == ' ' || *v == '\t')) {
 			v++;
@@ -317,13 +311,18 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 						       "initrd ignored: more than %u (KB_MAX_INITRDS)", KB_MAX_INITRDS);
 					break;
 				}
-				if (add_initrd_word(e, v, wl) < 0)
-					return NULL;
-				v += wl;
-				vl -= wl;
-				while (vl && (*v == ' ' || *v == '\t')) {
-					v++;
-					vl--;
+				{
+					char *w = v;
+
+					/* step past the word and its blanks before cutting it */
+					v += wl;
+					vl -= wl;
+					while (vl && (*v == ' ' || *v == '\t')) {
+						v++;
+						vl--;
+					}
+					if (add_initrd_word(e, w, wl) < 0)
+						return NULL;
 				}
 			}
 		} else if (KEY("options")) {
@@ -333,16 +332,21 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 					       KB_BLS_MAX_OPTIONS_LINES);
 				continue;
 			}
-			if (vl) {
-				e->options = append_words(e, e->options, v, vl);
-				if (!e->options)
+			if (vl && !e->options) {
+				e->options = (char *)v;
+				e->options[vl] = '\0';
+			} else if (vl) {
+				char *j = talloc_asprintf(e, "%s %.*s", e->options, (int)vl, v);
+
+				if (!j)
 					return NULL;
+				e->options = j;
 			}
 		}
 #undef KEY
 		if (slot) {
-			talloc_free(*slot);
-			*slot = talloc_strndup(e, v, vl);
+			*slot = (char *)v;
+			(*slot)[vl] = '\0';
 		}
 	}
 	if (e->options && lookup) {
@@ -369,7 +373,7 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 			if (d > x && d[-1] == ' ')
 				d--;
 			*d = '\0';
-			talloc_free(e->options);
+
 			e->options = x;
 		}
 	}
@@ -438,15 +442,16 @@ static int load_dir(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const
 			path[dl] = '/';
 			memcpy(path + dl + 1, names[i], l + 1);
 		}
-		if (kb_parse_read_config(pctx, tmp, dev, path, &buf, &len) < 0)
+		if (kb_parse_read_config(pctx, ctx, dev, path, &buf, &len) < 0) {
+			talloc_free(path);
 			continue;
+		}
 		e = parse_entry(pctx, ctx, dir, names[i], path, buf, len, lookup, data);
-		talloc_free(buf);
-		talloc_free(path);
 		if (!e) {
 			r = -ENOMEM;
 			goto out;
 		}
+		talloc_steal(e, path);
 		if (e->architecture && !kb_arch_matches(e->architecture, pctx->arch)) {
 			talloc_free(e);
 			continue;

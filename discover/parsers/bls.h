@@ -14,7 +14,7 @@
 /* Bytes one variable expansion may produce. */
 #define KB_BLS_MAX_EXPANSION KB_MAX_ARGS_LEN
 
-/* One entry file, as read. Strings are talloc children of the entry. */
+/* One entry file, as read. Strings are owned by the entry (freed with it). */
 struct kb_bls_entry {
 	char *id;           /* file name without ".conf": what loader.conf/GRUB default name */
 	char *file;         /* absolute path of the entry file on its device */

@@ -489,6 +489,7 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 {
 	struct sl_state st;
 	struct label *def = NULL;
+	void *pool;
 	unsigned i;
 	char *dir;
 	int r = 0;
@@ -516,6 +517,9 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		def = find_label(&st, first_word(st.def, &rest));
 	}
 
+	/* options are many small strings: carve them from one pool (a child of
+	 * the run's context, freed with the options) */
+	pool = st.n_labels ? talloc_pool(pctx->ctx, st.n_labels * 640u) : NULL;
 	for (i = 0; i < st.n_labels; i++) {
 		struct label *l = &st.labels[i];
 		struct kb_option *opt;
@@ -535,7 +539,7 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		if (!l->kernel_is_linux)
 			continue;
 		kernel = first_word(l->kernel, &rest);
-		opt = kb_option_new(st.tmp);
+		opt = kb_option_new(pool ? pool : st.tmp);
 		if (!opt) {
 			r = -ENOMEM;
 			break;
@@ -550,9 +554,21 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		if (has_append && append.n == 1 && append.s[0] == '-')
 			has_append = false;
 		if (has_append || rest.n) {
-			opt->args = talloc_asprintf(opt, "%.*s%s%.*s", (int)rest.n, rest.s,
-						    rest.n && has_append && append.n ? " " : "",
-						    has_append ? (int)append.n : 0, has_append ? append.s : "");
+			size_t an = has_append ? append.n : 0, sep = rest.n && an ? 1 : 0;
+			char *a = talloc_size(opt, rest.n + sep + an + 1);
+
+			if (!a) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(a, rest.s, rest.n);
+			if (sep)
+				a[rest.n] = ' ';
+			if (an)
+				memcpy(a + rest.n + sep, append.s, an);
+			a[rest.n + sep + an] = '\0';
+			talloc_set_name_const(a, a);
+			opt->args = a;
 		}
 		if (has_append && append_initrd(append, &irds))
 			r = add_initrds(&st, opt, irds, l);
