@@ -1428,7 +1428,6 @@ struct builtin {
 	g2_builtin_fn fn;
 };
 
-/* Sorted by name (bytewise) for bsearch. */
 static const struct builtin builtins[] = {
 	{"[", cmd_test},
 	{"blscfg", cmd_blscfg},
@@ -1469,23 +1468,6 @@ static const struct builtin builtins[] = {
 	{"unset", cmd_unset},
 };
 
-static int builtin_cmp(const void *k, const void *e)
-{
-	return strcmp(k, ((const struct builtin *)e)->name);
-}
-
-/* The builtin for name, or NULL. */
-g2_builtin_fn g2_builtin_find(const char *name)
-{
-	const struct builtin *b;
-	size_t n = sizeof(builtins) / sizeof(builtins[0]);
-
-	if (name[0] == '.' && !name[1])
-		return cmd_source;
-	b = bsearch(name, builtins, n, sizeof(builtins[0]), builtin_cmp);
-	return b ? b->fn : NULL;
-}
-
 /* Known GRUB commands and grub-mkconfig helper functions we accept and ignore. */
 static const char *const noops[] = {
 	"acpi", "authenticate", "background_color", "background_image", "badram", "boot",
@@ -1501,13 +1483,31 @@ static const char *const noops[] = {
 	"xen_hypervisor", "xen_module", NULL,
 };
 
-/* A known command or helper function that is ignored silently. */
-bool g2_is_known_noop(const char *name)
+/* Fill the command table with the builtins and the ignored commands. */
+int g2_commands_init(struct g2_interp *ip)
 {
 	unsigned i;
 
-	for (i = 0; noops[i]; i++)
-		if (!strcmp(noops[i], name))
-			return true;
-	return false;
+	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+		struct g2_cmd *c = g2_cmd_get(ip, builtins[i].name, true);
+
+		if (!c)
+			return -ENOMEM;
+		c->fn = builtins[i].fn;
+	}
+	for (i = 0; noops[i]; i++) {
+		struct g2_cmd *c = g2_cmd_get(ip, noops[i], true);
+
+		if (!c)
+			return -ENOMEM;
+		c->noop = true;
+	}
+	{
+		struct g2_cmd *c = g2_cmd_get(ip, ".", true);
+
+		if (!c)
+			return -ENOMEM;
+		c->fn = cmd_source;
+	}
+	return 0;
 }

@@ -33,14 +33,7 @@ void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
 
 /* ---- environment ---- */
 
-static uint32_t hash_name(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
+#define hash_name g2_hash
 
 static struct g2_var *env_find(struct g2_env *e, const char *name, uint32_t h)
 {
@@ -479,16 +472,15 @@ static int expand_words(struct g2_interp *ip, unsigned n, struct g2_word **words
 	struct argv_vec av = {NULL, 0, 0, false};
 	unsigned i;
 
+	av.cap = n + 4;
+	av.v = g2_alloc(&ip->tmp, av.cap * sizeof(char *));
+	if (!av.v)
+		return -ENOMEM;
+	av.v[0] = NULL;
 	for (i = 0; i < n; i++)
 		if (!expand_word(ip, words[i], &av, true))
 			break;
-	if (!av.v && !argv_push(ip, &av, NULL)) {
-		/* keep a valid empty argv */
-	}
-	if (!av.v)
-		return -ENOMEM;
-	if (av.n && !av.v[av.n - 1])
-		av.n--;
+	av.v[av.n] = NULL;
 	*ret_argc = av.n;
 	*ret_argv = av.v;
 	return 0;
@@ -496,44 +488,72 @@ static int expand_words(struct g2_interp *ip, unsigned n, struct g2_word **words
 
 /* ---- execution ---- */
 
-static struct g2_func *find_func(struct g2_interp *ip, const char *name)
+/* Command table lookup (insert when create). */
+struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create)
 {
-	unsigned i;
+	uint32_t h = g2_hash(name);
+	unsigned mask, i;
 
-	for (i = 0; i < ip->n_funcs; i++)
-		if (strcmp(ip->funcs[i].name, name) == 0)
-			return &ip->funcs[i];
-	return NULL;
+	if (ip->cmd_size) {
+		mask = ip->cmd_size - 1;
+		for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
+			if (ip->cmds[i].hash == h && strcmp(ip->cmds[i].name, name) == 0)
+				return &ip->cmds[i];
+	}
+	if (!create)
+		return NULL;
+	if ((ip->cmd_count + 1) * 2 > ip->cmd_size) {
+		unsigned size = ip->cmd_size ? ip->cmd_size * 2 : 256;
+		struct g2_cmd *t = talloc_zero_array(ip->mem, struct g2_cmd, size);
+
+		if (!t)
+			return NULL;
+		for (i = 0; i < ip->cmd_size; i++) {
+			unsigned j;
+
+			if (!ip->cmds[i].name)
+				continue;
+			for (j = ip->cmds[i].hash & (size - 1); t[j].name; j = (j + 1) & (size - 1))
+				;
+			t[j] = ip->cmds[i];
+		}
+		talloc_free(ip->cmds);
+		ip->cmds = t;
+		ip->cmd_size = size;
+	}
+	mask = ip->cmd_size - 1;
+	for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
+		;
+	ip->cmds[i].name = talloc_strdup(ip->cmds, name);
+	if (!ip->cmds[i].name)
+		return NULL;
+	ip->cmds[i].hash = h;
+	ip->cmd_count++;
+	return &ip->cmds[i];
 }
 
 static int define_func(struct g2_interp *ip, struct g2_node *n)
 {
-	struct g2_func *f = find_func(ip, n->name);
+	struct g2_cmd *c = g2_cmd_get(ip, n->name, false);
 
 	ip->retain_seq++;
-	if (f) {
-		f->body = n->body;
-		return 0;
+	if (!c || !c->func) {
+		if (ip->n_funcs >= G2_MAX_FUNCTIONS) {
+			g2_error(ip, n->line, "refusing more than %u functions (G2_MAX_FUNCTIONS)",
+				 G2_MAX_FUNCTIONS);
+			return 1;
+		}
+		if (!c)
+			c = g2_cmd_get(ip, n->name, true);
+		if (!c)
+			return 1;
+		ip->n_funcs++;
 	}
-	if (ip->n_funcs >= G2_MAX_FUNCTIONS) {
-		g2_error(ip, n->line, "refusing more than %u functions (G2_MAX_FUNCTIONS)",
-			 G2_MAX_FUNCTIONS);
-		return 1;
-	}
-	f = talloc_realloc(ip->mem, ip->funcs, struct g2_func, ip->n_funcs + 1);
-	if (!f)
-		return 1;
-	ip->funcs = f;
-	f = &ip->funcs[ip->n_funcs];
-	f->name = talloc_strdup(ip->funcs, n->name);
-	if (!f->name)
-		return 1;
-	f->body = n->body;
-	ip->n_funcs++;
+	c->func = n->body;
 	return 0;
 }
 
-static int call_func(struct g2_interp *ip, struct g2_func *f, unsigned argc, char **argv)
+static int call_func(struct g2_interp *ip, struct g2_node *body, unsigned argc, char **argv)
 {
 	struct g2_frame fr = {argc - 1, argv + 1, ip->frame};
 	unsigned saved_loops = ip->loop_depth;
@@ -547,7 +567,7 @@ static int call_func(struct g2_interp *ip, struct g2_func *f, unsigned argc, cha
 	ip->call_depth++;
 	ip->frame = &fr;
 	ip->loop_depth = 0;
-	st = g2_exec_list(ip, f->body);
+	st = g2_exec_list(ip, body);
 	if (ip->ctl == G2_CTL_RETURN) {
 		st = (int)ip->ctl_n;
 		ip->ctl = G2_CTL_NONE;
@@ -563,21 +583,22 @@ static int call_func(struct g2_interp *ip, struct g2_func *f, unsigned argc, cha
 /* Run a command by argv. */
 int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line)
 {
-	g2_builtin_fn fn;
-	struct g2_func *f;
+	struct g2_cmd *c;
 
 	if (!argc)
 		return 0;
 	if (line)
 		ip->line = line;
-	fn = g2_builtin_find(argv[0]);
-	if (fn)
-		return fn(ip, argc, argv);
-	f = find_func(ip, argv[0]);
-	if (f)
-		return call_func(ip, f, argc, argv);
-	if (g2_is_known_noop(argv[0]))
-		return 0;
+	c = g2_cmd_get(ip, argv[0], false);
+	if (c) {
+		/* GRUB looks up commands before functions */
+		if (c->fn)
+			return c->fn(ip, argc, argv);
+		if (c->func)
+			return call_func(ip, c->func, argc, argv);
+		if (c->noop)
+			return 0;
+	}
 	g2_error(ip, 0, "can't find command '%.64s' (ignored)", argv[0]);
 	return 1;
 }
@@ -629,6 +650,20 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 		st = g2_set(ip, av.v[0], eq + 1) < 0;
 		*eq = '=';
 		return st;
+	}
+	if (n->cmd.words[0]->plain) {
+		/* ignored commands (insmod, echo, ...) need no expansion */
+		struct g2_cmd *c = g2_cmd_get(ip, n->cmd.words[0]->parts[0].s, false);
+
+		if (c && c->noop && !c->fn && !c->func)
+			return 0;
+		if (c && (c->fn || c->func)) {
+			if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0 || !argc)
+				return 1;
+			if (c->fn)
+				return c->fn(ip, argc, argv);
+			return call_func(ip, c->func, argc, argv);
+		}
 	}
 	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
 		return 1;

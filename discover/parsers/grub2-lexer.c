@@ -17,11 +17,6 @@
 
 #include "discover/parsers/grub2.h"
 
-struct g2_chunk {
-	struct g2_chunk *prev;
-	size_t size, used;
-	char data[];
-};
 
 /* Start an empty arena whose chunks are talloc children of owner. */
 void g2_arena_init(struct g2_arena *a, void *owner)
@@ -31,8 +26,8 @@ void g2_arena_init(struct g2_arena *a, void *owner)
 	a->owner = owner;
 }
 
-/* n bytes, 8-aligned. */
-void *g2_alloc(struct g2_arena *a, size_t n)
+/* n bytes (8-aligned already) from a new or spare chunk. */
+void *g2_alloc_slow(struct g2_arena *a, size_t n)
 {
 	struct g2_chunk *c = a->cur;
 	void *p;

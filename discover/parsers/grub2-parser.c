@@ -40,62 +40,43 @@ enum kw {
 	KW_BANG,
 };
 
+#define KW_IS(s, len, lit) ((len) == sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
+
 static enum kw keyword(const struct g2_token *t)
 {
 	const char *s;
+	uint32_t n;
 
 	if (t->type != G2_T_WORD || !t->word->plain)
 		return KW_NONE;
 	s = t->word->parts[0].s;
+	n = t->word->parts[0].len;
+	if (n > 9)
+		return KW_NONE;
 	switch (s[0]) {
 	case '!':
-		return s[1] ? KW_NONE : KW_BANG;
+		return n == 1 ? KW_BANG : KW_NONE;
 	case 'd':
-		if (!strcmp(s, "do"))
-			return KW_DO;
-		if (!strcmp(s, "done"))
-			return KW_DONE;
-		break;
+		return KW_IS(s, n, "do") ? KW_DO : KW_IS(s, n, "done") ? KW_DONE : KW_NONE;
 	case 'e':
-		if (!strcmp(s, "elif"))
-			return KW_ELIF;
-		if (!strcmp(s, "else"))
-			return KW_ELSE;
-		break;
+		return KW_IS(s, n, "elif") ? KW_ELIF : KW_IS(s, n, "else") ? KW_ELSE : KW_NONE;
 	case 'f':
-		if (!strcmp(s, "fi"))
-			return KW_FI;
-		if (!strcmp(s, "for"))
-			return KW_FOR;
-		if (!strcmp(s, "function"))
-			return KW_FUNCTION;
-		break;
+		return KW_IS(s, n, "fi")	     ? KW_FI
+		       : KW_IS(s, n, "for")	     ? KW_FOR
+		       : KW_IS(s, n, "function") ? KW_FUNCTION
+						 : KW_NONE;
 	case 'i':
-		if (!strcmp(s, "if"))
-			return KW_IF;
-		if (!strcmp(s, "in"))
-			return KW_IN;
-		break;
+		return KW_IS(s, n, "if") ? KW_IF : KW_IS(s, n, "in") ? KW_IN : KW_NONE;
 	case 'm':
-		if (!strcmp(s, "menuentry"))
-			return KW_MENUENTRY;
-		break;
+		return KW_IS(s, n, "menuentry") ? KW_MENUENTRY : KW_NONE;
 	case 's':
-		if (!strcmp(s, "submenu"))
-			return KW_SUBMENU;
-		break;
+		return KW_IS(s, n, "submenu") ? KW_SUBMENU : KW_NONE;
 	case 't':
-		if (!strcmp(s, "then"))
-			return KW_THEN;
-		break;
+		return KW_IS(s, n, "then") ? KW_THEN : KW_NONE;
 	case 'u':
-		if (!strcmp(s, "until"))
-			return KW_UNTIL;
-		break;
+		return KW_IS(s, n, "until") ? KW_UNTIL : KW_NONE;
 	case 'w':
-		if (!strcmp(s, "while"))
-			return KW_WHILE;
-		break;
+		return KW_IS(s, n, "while") ? KW_WHILE : KW_NONE;
 	}
 	return KW_NONE;
 }

@@ -281,7 +281,9 @@ static int grub2_parse(struct kb_parse_ctx *pctx, const char *path, const char *
 	g2_arena_init(&ip->keep, mem);
 	ip->top_menu = talloc_zero(mem, struct g2_menu);
 	ip->menu = ip->top_menu;
-	r = ip->top_menu ? init_env(ip, path) : -ENOMEM;
+	r = ip->top_menu ? g2_commands_init(ip) : -ENOMEM;
+	if (r == 0)
+		r = init_env(ip, path);
 	if (r == 0)
 		r = g2_run_buffer(ip, path, buf, len);
 	if (r == 0) {

@@ -39,7 +39,11 @@
 #define G2_ARENA_CHUNK 65536u         /* arena chunk size */
 
 /* ---- arena ---- */
-struct g2_chunk;
+struct g2_chunk {
+	struct g2_chunk *prev;
+	size_t size, used;
+	char data[];
+};
 struct g2_arena {
 	struct g2_chunk *cur;
 	struct g2_chunk *spare; /* kept by the last release */
@@ -50,8 +54,21 @@ struct g2_mark {
 	size_t used;
 };
 void g2_arena_init(struct g2_arena *a, void *owner);
+/* Slow path of g2_alloc: a new chunk. */
+void *g2_alloc_slow(struct g2_arena *a, size_t n);
 /* n bytes, 8-aligned; NULL on allocation failure. */
-void *g2_alloc(struct g2_arena *a, size_t n);
+static inline void *g2_alloc(struct g2_arena *a, size_t n)
+{
+	struct g2_chunk *c = a->cur;
+	void *p;
+
+	n = (n + 7u) & ~(size_t)7u;
+	if (__builtin_expect(!c || c->size - c->used < n, 0))
+		return g2_alloc_slow(a, n);
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
 char *g2_strndup(struct g2_arena *a, const char *s, size_t n);
 struct g2_mark g2_arena_mark(const struct g2_arena *a);
 /* Free everything allocated after m. */
@@ -176,9 +193,13 @@ struct g2_frame {
 	char **argv; /* argv[0] is $1 */
 	struct g2_frame *prev;
 };
-struct g2_func {
-	char *name;
-	struct g2_node *body;
+/* A command name: builtin, ignored command and/or script function. */
+struct g2_cmd {
+	const char *name; /* NULL = empty slot */
+	uint32_t hash;
+	int (*fn)(struct g2_interp *ip, unsigned argc, char **argv);
+	struct g2_node *func; /* function body, NULL if none */
+	bool noop;
 };
 struct g2_menu_item {
 	const char *title;
@@ -211,8 +232,8 @@ struct g2_interp {
 	struct g2_env *env;
 	struct g2_env *global;     /* the file's top-level context */
 	struct g2_frame *frame;
-	struct g2_func *funcs;
-	unsigned n_funcs;
+	struct g2_cmd *cmds;       /* open-addressing table of command names */
+	unsigned cmd_size, cmd_count, n_funcs;
 	struct g2_menu *menu;      /* menu being filled */
 	struct g2_menu *top_menu;
 	unsigned menu_depth;
@@ -261,12 +282,21 @@ int g2_run_buffer(struct g2_interp *ip, const char *file, const char *buf, size_
 /* Call a function/builtin by argv (argv[0] the command name). */
 int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line);
 
-/* Builtins (grub2-builtins.c). */
+/* FNV-1a, for variable and command tables. */
+static inline uint32_t g2_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Command table: the entry for name (created when create), NULL if absent. */
+struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create);
+/* Builtins (grub2-builtins.c): fill the command table. 0 or -ENOMEM. */
 typedef int (*g2_builtin_fn)(struct g2_interp *ip, unsigned argc, char **argv);
-/* The builtin for name, or NULL. *ret_noop set for commands that are known and ignored. */
-g2_builtin_fn g2_builtin_find(const char *name);
-/* A function or known GRUB helper we ignore silently when undefined. */
-bool g2_is_known_noop(const char *name);
+int g2_commands_init(struct g2_interp *ip);
 /* Submenus: begin (argv = submenu's words) and end. */
 int g2_submenu_begin(struct g2_interp *ip, unsigned argc, char **argv);
 void g2_submenu_end(struct g2_interp *ip);
