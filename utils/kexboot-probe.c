@@ -702,29 +702,40 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			talloc_free(root);
 			return 0;
 		case 'V':
 			printf("kexboot-probe %s\n", PACKAGE_VERSION);
+			talloc_free(root);
 			return 0;
 		default:
 			usage(stderr);
+			talloc_free(root);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "kexboot-probe: no DEVICE given\n");
 		usage(stderr);
+		talloc_free(root);
 		return 2;
 	}
 	if (!arch)
 		arch = default_arch();
 	for (i = (unsigned)optind; i < (unsigned)argc; i++)
-		if (add_arg(&p, argv[i]) < 0)
+		if (add_arg(&p, argv[i]) < 0) {
+			for (k = 0; k < p.n_devs; k++)
+				if (p.devs[k].root_fd >= 0)
+					close(p.devs[k].root_fd);
+			talloc_free(root);
 			return 2;
+		}
 
 	fs = kb_parse_fs_new(root);
-	if (!fs)
+	if (!fs) {
+		talloc_free(root);
 		return 1;
+	}
 	for (i = 0; i < p.n_devs; i++) {
 		if (p.devs[i].root_fd < 0)
 			continue;
