@@ -2,3 +2,4 @@
 include discover/parsers/local.mk
 include discover/block.mk
 include discover/config.mk
+include discover/daemon.mk

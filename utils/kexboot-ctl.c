@@ -509,6 +509,37 @@ static void print_checks(struct ctl *ctl)
 	}
 }
 
+/* An edited copy of option id for one boot: the given fields replace its own. */
+static struct kb_option *edited(struct ctl *ctl, const char *id, uint32_t flags,
+				struct kb_option *edit)
+{
+	const struct kb_option *base = NULL;
+	struct kb_option *o;
+	unsigned i;
+
+	if (flags & (KB_BOOT_DEFAULT | KB_BOOT_MATCH))
+		die(EXIT_USAGE, "editing needs an option ID");
+	for (i = 0; i < ctl->n_opts; i++)
+		if (!strcmp(ctl->opts[i]->id, id))
+			base = ctl->opts[i];
+	if (!base)
+		die(EXIT_REFUSED, "no option with id '%s'", id);
+	o = kb_option_dup(ctl, base);
+	if (!o)
+		die(1, "out of memory");
+	if (edit->args)
+		o->args = edit->args;
+	if (edit->kernel.kind)
+		o->kernel = edit->kernel;
+	if (edit->n_initrds) {
+		o->initrds = edit->initrds;
+		o->n_initrds = edit->n_initrds;
+	}
+	if (edit->dtb.kind)
+		o->dtb = edit->dtb;
+	return o;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -520,11 +551,13 @@ static void usage(FILE *f)
 		"  status [--json]                    autoboot, counts and access\n"
 		"  rescan                             re-read every device\n"
 		"  boot ID|--default|--match REGEX [--dry-run] [--force] [--json]\n"
+		"       [--args ARGS] [--kernel ..] [--initrd ..] [--dtb ..]  edit ID for this boot only\n"
 		"  check ID [--json]                  preflight results for an option\n"
 		"  add --name NAME --kernel PATH|URL [--initrd PATH|URL]... [--dtb PATH|URL] [--args ARGS]\n"
 		"  remove ID                          remove an option added with add\n"
 		"  next-boot ID                       one-shot default, consumed when used\n"
 		"  cancel                             stop the autoboot countdown\n"
+		"  exit-shell                         ask whether a console may drop to a shell\n"
 		"  config get [KEY] [--json] | config set KEY VALUE\n"
 		"  wait [--default] [--options N] [--timeout S]\n\n"
 		"The password may also come from KEXBOOT_PASSWORD. Exit status: 0 ok, 1 refused or\n"
@@ -585,6 +618,7 @@ int main(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	kb_log_open(KB_LOG_STDERR, NULL, KB_LOG_WARN);
+	opterr = 0;
 	/* options may come before or after the command */
 	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1 || optind < argc) {
 		if (c == -1) {
@@ -623,7 +657,12 @@ int main(int argc, char **argv)
 			break;
 		case O_HELP: usage(stdout); return 0;
 		case O_VERSION: printf("kexboot-ctl %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			/* a negative number is a value ("config set timeout -1") */
+			if (optind > 1 && argv[optind - 1][0] == '-' &&
+			    strspn(argv[optind - 1] + 1, "0123456789") == strlen(argv[optind - 1] + 1))
+				break;
+			die(EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	/* collect positional arguments (getopt with "+" stops at them; rescan) */
@@ -635,6 +674,11 @@ int main(int argc, char **argv)
 			const struct option *o;
 			bool takes = false;
 
+			if (argv[i][0] == '-' && strspn(argv[i] + 1, "0123456789") == strlen(argv[i] + 1) &&
+			    argv[i][1]) {
+				pos[n++] = argv[i]; /* a negative number */
+				continue;
+			}
 			if (argv[i][0] == '-' && argv[i][1] == '-') {
 				if (!argv[i][2]) {
 					while (++i < argc)
@@ -693,6 +737,8 @@ int main(int argc, char **argv)
 		msg.u.boot.flags = flags;
 		msg.u.boot.option_id = (char *)(match ? match : argc == 2 ? argv[1] : NULL);
 		msg.u.boot.password = (char *)password;
+		if (boot && (add->args || add->kernel.kind || add->n_initrds || add->dtb.kind))
+			msg.u.boot.override = edited(ctl, msg.u.boot.option_id, flags, add);
 		request(ctl, &msg);
 		if (ctl->json) {
 			j = kb_json_new(ctl);
@@ -711,9 +757,12 @@ int main(int argc, char **argv)
 				printf("%s\n", ctl->result.message);
 		}
 		check_result(ctl);
-	} else if (!strcmp(cmd, "rescan") || !strcmp(cmd, "cancel")) {
+	} else if (!strcmp(cmd, "rescan") || !strcmp(cmd, "cancel") || !strcmp(cmd, "exit-shell")) {
 		connect_daemon(ctl, socket_path);
-		msg.type = !strcmp(cmd, "rescan") ? KB_MSG_RESCAN : KB_MSG_CANCEL_AUTOBOOT;
+		authenticate(ctl, password);
+		msg.type = !strcmp(cmd, "rescan")   ? KB_MSG_RESCAN
+			   : !strcmp(cmd, "cancel") ? KB_MSG_CANCEL_AUTOBOOT
+						    : KB_MSG_EXIT_SHELL;
 		request(ctl, &msg);
 		check_result(ctl);
 	} else if (!strcmp(cmd, "remove") || !strcmp(cmd, "next-boot")) {

@@ -16,9 +16,9 @@ make_sample_images() {
 
 	mkdir -p "$W/ext4/boot/grub" "$W/iso/isolinux" "$W/iso/live" "$W/btrfs/boot/syslinux" \
 		"$W/xfs/boot/grub2" "$W/dirty/extlinux" "$W/p1/extlinux" "$W/p2/loader/entries"
-	# kernels and initrds: content only matters for identity here
-	head -c 4096 /dev/urandom > "$W/kernel"
-	head -c 2048 /dev/urandom > "$W/initrd"
+	# a synthetic bzImage and a gzip'd cpio: the engine's preflight accepts them
+	python3 "$FIXTURES/mkbzimage.py" "$W/kernel"
+	python3 "$FIXTURES/mkinitrd.py" "$W/initrd"
 
 	cp "$W/kernel" "$W/ext4/boot/vmlinuz-6.1.0-9-amd64"
 	cp "$W/initrd" "$W/ext4/boot/initrd.img-6.1.0-9-amd64"

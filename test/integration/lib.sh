@@ -22,7 +22,12 @@ for bin in "$DISCOVER" "$CTL"; do
 	[ -x "$bin" ] || { echo "FAIL: $bin not built"; exit 1; }
 done
 
+FIXTURES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures" && pwd)
+. "$FIXTURES/fake-sysroot.sh"
 W=$(mktemp -d /tmp/kb-itest.XXXXXX)
+# the engine runs on its recording backend over a fake healthy machine:
+# preflight results do not depend on this host, and no kexec can happen
+make_fake_sysroot "$W/sysroot"
 SOCK=$W/kexboot.sock
 LOOPS=()   # "DEV FILE" pairs we attached
 MOUNTS=()  # mount points we made
@@ -90,6 +95,7 @@ start_daemon() {
 	for g in "${DEVGLOBS[@]}"; do args+=(--devices "$g"); done
 	"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
 		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
+		--kexec-sysroot "$W/sysroot" \
 		"${args[@]}" "$@" &
 	DAEMON=$!
 	PIDS+=("$DAEMON")
@@ -112,11 +118,23 @@ wait_json() {
 	local i n=$(( ${2:-15} * 10 ))
 	for i in $(seq $n); do
 		ctl list --json > "$W/list.json" 2>/dev/null &&
-			jq -e "$1" "$W/list.json" >/dev/null 2>&1 && return 0
+			jqe "$1" "$W/list.json" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "timed out waiting for: $1"; cat "$W/list.json"; tail -20 "$W/daemon.log"
 	return 1
 }
 # jqt JQ_EXPR: true when the last list satisfies it
-jqt() { jq -e "$1" "$W/list.json" >/dev/null; }
+jqt() { jqe "$1" "$W/list.json"; }
+# jqe EXPR [FILE]: like jq -e, but empty input is a failure (jq -e says 0)
+jqe() {
+	local in
+	in=$(cat "${2:-/dev/stdin}")
+	[ -n "$in" ] && jq -e "$1" <<< "$in" >/dev/null
+}
+# ctlq EXPR CTL_ARGS...: run kexboot-ctl and test its JSON output with jqe
+ctlq() {
+	local e=$1
+	shift
+	ctl "$@" | jqe "$e"
+}

@@ -58,7 +58,7 @@ opt() { jq -c ".options[] | select(.name == \"$1\")" "$W/list.json"; }
 optis() { # optis NAME JQ_TEST: the option exists and passes the test
 	local o
 	o=$(opt "$1")
-	[ -n "$o" ] && jq -e "$2" <<< "$o" >/dev/null
+	jqe "$2" <<< "$o"
 }
 check "grub option on ext4" optis "Debian GNU/Linux" \
 	".device == \"$E\" and .kernel == {device: \"$E\", path: \"/boot/vmlinuz-6.1.0-9-amd64\"} and .args == \"root=UUID=$EXT4_UUID ro quiet\""
@@ -99,7 +99,7 @@ check "the daemon logged the refusal" grep -q "refusing BOOT" "$W/daemon.log"
 
 # a privileged dry run resolves the files and runs the preflight checks
 ctl check "$ID" --json > "$W/check.json"
-check "check reports preflight results" jq -e '.results | length > 0 and all(.[]; has("id") and has("severity") and has("source") and has("remediation"))' "$W/check.json"
+check "check reports preflight results" jqe '.results | length > 0 and all(.[]; has("id") and has("severity") and has("source") and has("remediation"))' "$W/check.json"
 ctl boot "$ID" --dry-run --force > "$W/boot.out" 2>&1
 check "a privileged forced dry run resolves the kernel" grep -q "dry run: would boot 'Debian GNU/Linux'" "$W/boot.out"
 ctl boot --match 'no such entry' --dry-run > "$W/boot.out" 2>&1
