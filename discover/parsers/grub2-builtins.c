@@ -954,10 +954,11 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 		/* configfile in an entry's body (openSUSE snapshots): the file's
 		 * entries join the menu after the entry that loads them */
 		struct kb_option *entry = ip->entry;
-		void *entry_mem = ip->entry_mem;
+		struct g2_menu *entry_menu = ip->entry_menu;
+		unsigned entry_item = ip->entry_item;
 
 		ip->entry = NULL;
-		ip->entry_mem = NULL;
+		ip->entry_menu = NULL;
 
 		if (g2_env_push(ip, false) == 0) {
 			const char *dflt;
@@ -971,7 +972,8 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 			g2_env_pop(ip);
 		}
 		ip->entry = entry;
-		ip->entry_mem = entry_mem;
+		ip->entry_menu = entry_menu;
+		ip->entry_item = entry_item;
 	} else {
 		g2_run_buffer(ip, fname ? fname : spec, buf, len);
 	}
@@ -1336,7 +1338,8 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 	fr->prev = ip->frame;
 	ip->frame = fr;
 	ip->entry = o;
-	ip->entry_mem = it; /* the item to fill when the body has run */
+	ip->entry_menu = ip->menu; /* the item to fill when the body has run */
+	ip->entry_item = (unsigned)(it - ip->menu->items);
 	*ret_run_body = true;
 	return 0;
 }
@@ -1344,13 +1347,13 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 /* End a menu entry after its body ran. */
 void g2_menuentry_end(struct g2_interp *ip)
 {
-	struct g2_menu_item *it = ip->entry_mem;
+	struct g2_menu_item *it = &ip->entry_menu->items[ip->entry_item];
 	struct kb_option *o = ip->entry;
 
 	ip->frame = ip->frame->prev;
 	g2_env_pop(ip);
 	ip->entry = NULL;
-	ip->entry_mem = NULL;
+	ip->entry_menu = NULL;
 	if (o->kernel.kind == KB_RES_NONE) {
 		talloc_free(o); /* chainloader, fwsetup, ...: nothing kexec can boot */
 		return;

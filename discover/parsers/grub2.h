@@ -239,7 +239,8 @@ struct g2_interp {
 	unsigned menu_depth;
 	unsigned n_menu_items;
 	struct kb_option *entry;   /* entry being built, NULL outside menuentry bodies */
-	void *entry_mem;
+	struct g2_menu *entry_menu; /* the menu holding the entry being built ... */
+	unsigned entry_item;        /* ... at this index (items may move) */
 	struct kb_option *cf_default; /* default chosen by a configfile's own menu */
 	const char *file;          /* file being run (for errors) */
 	unsigned line;             /* line of the command being run */
