@@ -60,11 +60,12 @@ static const char *machine_arch(void *ctx)
 	return talloc_strdup(ctx, u.machine);
 }
 
-/* This board's first compatible string, for extlinux FDTDIR; NULL if none. */
+/* This board's compatible strings, space-separated, for extlinux FDTDIR;
+ * NULL if there is no device tree. */
 static const char *board_compatible(void *ctx)
 {
-	char buf[256];
-	ssize_t n;
+	char buf[1024];
+	ssize_t n, i;
 	int fd = open("/proc/device-tree/compatible", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -73,6 +74,11 @@ static const char *board_compatible(void *ctx)
 	close(fd);
 	if (n <= 0)
 		return NULL;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
 	buf[n] = '\0';
 	return talloc_strdup(ctx, buf);
 }

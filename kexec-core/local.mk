@@ -1,9 +1,6 @@
 # kexec-core/: the embedded kexec engine (library) — owned by the engine work.
-# liblz4 and libbz2 have no configure check yet (lead: add PKG_CHECK_MODULES
-# for liblz4 and AC_CHECK_LIB for bz2, then replace KX_EXTRA_LIBS).
-KX_EXTRA_LIBS = -llz4 -lbz2
 KX_LIBS = kexec-core/libkexec-core.a $(KB_LIB) $(FDT_LIBS) $(ZLIB_LIBS) $(ZSTD_LIBS) \
-	$(LZMA_LIBS) $(KX_EXTRA_LIBS)
+	$(LZMA_LIBS) $(LZ4_LIBS) $(BZ2_LIBS)
 
 noinst_LIBRARIES += kexec-core/libkexec-core.a
 kexec_core_libkexec_core_a_CPPFLAGS = $(AM_CPPFLAGS) $(FDT_CFLAGS) $(ZLIB_CFLAGS) \
