@@ -17,17 +17,31 @@
 #include "discover/parsers/bls.h"
 #include "discover/parsers/grub2.h"
 
-/* Append s single-quoted (GRUB quoting: ' -> '\'') to *buf. */
+/* Append s single-quoted (GRUB quoting: ' -> '\'') to buf. */
 static char *append_quoted(char *buf, const char *prefix, const char *s)
 {
-	buf = talloc_asprintf_append_buffer(buf, "%s'", prefix);
-	for (; buf && *s; s++) {
-		if (*s == '\'')
-			buf = talloc_strdup_append_buffer(buf, "'\\''");
-		else
-			buf = talloc_asprintf_append_buffer(buf, "%c", *s);
+	size_t old = strlen(buf), n = strlen(prefix) + 2, i;
+	char *p;
+
+	for (i = 0; s[i]; i++)
+		n += s[i] == '\'' ? 4 : 1;
+	buf = talloc_realloc(NULL, buf, char, old + n + 1);
+	if (!buf)
+		return NULL;
+	p = buf + old;
+	p = stpcpy(p, prefix);
+	*p++ = '\'';
+	for (; *s; s++) {
+		if (*s == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *s;
+		}
 	}
-	return buf ? talloc_strdup_append_buffer(buf, "'") : NULL;
+	*p++ = '\'';
+	*p = '\0';
+	return buf;
 }
 
 static char *entry_script(void *ctx, const struct kb_bls_entry *e, const char *devpfx,
@@ -69,6 +83,10 @@ int g2_blscfg(struct g2_interp *ip, unsigned argc, char **argv)
 
 	if (!tmp)
 		return 1;
+	if (!g2_count_load(ip, "blscfg")) {
+		talloc_free(tmp);
+		return 1;
+	}
 	if (g2_locate(ip, tmp, "/", &dev, &rootpath) < 0) {
 		g2_error(ip, 0, "blscfg: $root names no present device");
 		talloc_free(tmp);

@@ -920,6 +920,19 @@ static int cmd_probe(struct g2_interp *ip, unsigned argc, char **argv)
 
 /* ---- files: source, configfile, load_env ---- */
 
+/* Count one file load against G2_MAX_FILE_LOADS. */
+bool g2_count_load(struct g2_interp *ip, const char *what)
+{
+	if (ip->n_loads >= G2_MAX_FILE_LOADS) {
+		if (ip->n_loads++ == G2_MAX_FILE_LOADS)
+			g2_error(ip, 0, "%s: refusing more than %u file loads in one config (G2_MAX_FILE_LOADS)",
+				 what, G2_MAX_FILE_LOADS);
+		return false;
+	}
+	ip->n_loads++;
+	return true;
+}
+
 static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 {
 	void *tmp;
@@ -933,6 +946,8 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 			 spec, KB_PARSE_MAX_INCLUDE_DEPTH);
 		return 1;
 	}
+	if (!g2_count_load(ip, "source"))
+		return 1;
 	tmp = talloc_new(ip->mem);
 	if (!tmp)
 		return 1;
@@ -1083,6 +1098,8 @@ static int cmd_load_env(struct g2_interp *ip, unsigned argc, char **argv)
 		sprintf(f, "%s/grubenv", prefix ? prefix : "");
 		file = f;
 	}
+	if (!g2_count_load(ip, "load_env"))
+		return 1;
 	tmp = talloc_new(ip->mem);
 	if (!tmp)
 		return 1;

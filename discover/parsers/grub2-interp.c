@@ -222,7 +222,10 @@ int g2_env_push(struct g2_interp *ip, bool overlay)
 		ip->env = e;
 		return 0;
 	}
-	/* copy exported variables visible now (upper contexts shadow lower ones) */
+	/* copy exported variables visible now (upper contexts shadow lower ones);
+	 * the copies count against G2_MAX_COMMANDS like commands do */
+	for (src = ip->env; src; src = src->parent)
+		ip->n_cmds += src->count;
 	for (src = ip->env; src; src = src->parent) {
 		unsigned i;
 

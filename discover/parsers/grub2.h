@@ -36,6 +36,7 @@
 #define G2_MAX_MENU_ENTRIES KB_PARSE_MAX_OPTIONS /* menu items per parse run */
 #define G2_MAX_DEVICE_MAP 256u        /* learned GRUB-name -> device mappings */
 #define G2_GRUBENV_MAX_SIZE 65536u    /* a grubenv file (GRUB's own is 1 KiB) */
+#define G2_MAX_FILE_LOADS 256u        /* source/configfile/load_env/blscfg runs per parse */
 #define G2_ARENA_CHUNK 65536u         /* arena chunk size */
 
 /* ---- arena ---- */
@@ -250,6 +251,7 @@ struct g2_interp {
 	unsigned loop_depth;
 	unsigned long n_cmds;
 	unsigned call_depth, include_depth;
+	unsigned n_loads;          /* files loaded (G2_MAX_FILE_LOADS) */
 	bool aborted;              /* a run-wide limit was hit: stop everything */
 	unsigned retain_seq;       /* bumped when an AST must outlive its command */
 	struct g2_devmap *map;
@@ -304,6 +306,8 @@ void g2_submenu_end(struct g2_interp *ip);
 /* Menu entry: begin (argv = menuentry's words) / end after its body ran. */
 int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *ret_run_body);
 void g2_menuentry_end(struct g2_interp *ip);
+/* Count one file load against G2_MAX_FILE_LOADS; false (reported) past it. */
+bool g2_count_load(struct g2_interp *ip, const char *what);
 /* Parse and run script text in the current context (eval, blscfg). */
 int g2_eval(struct g2_interp *ip, const char *src, size_t len);
 /* blscfg: add the BLS entries of $root's device as menu entries (grub2-bls.c). */

@@ -960,6 +960,33 @@ static void test_opensuse_snapshots(void **state)
 	assert_int_equal(T->pctx.n_errors, 0);
 }
 
+/* Fuzzer finds, kept as regressions. */
+static void test_regress_configfile_in_entry_grows_menu(void **state)
+{
+	char *many = talloc_strdup(T, "");
+	unsigned i;
+
+	/* the loaded file's entries move the menu's item array while the
+	 * entry that loads it is still being built */
+	for (i = 0; i < 40; i++)
+		many = talloc_asprintf_append(many, "menuentry m%u { linux /m%u; }\n", i, i);
+	memfs_add_str(T->fs, "sda1", "/boot/grub/many.cfg", many);
+	parse("menuentry loader { configfile /boot/grub/many.cfg; }\nmenuentry last { linux /l; }\n");
+	assert_int_equal(T->pctx.n_options, 41);
+	assert_string_equal(opt(0)->name, "m0");
+	assert_string_equal(opt(40)->name, "last");
+}
+
+static void test_regress_source_fanout_bounded(void **state)
+{
+	/* each level sources itself twice: 2^16 loads without a budget */
+	memfs_add_str(T->fs, "sda1", "/boot/grub/f.cfg",
+		      "submenu s { true; }\nsource /boot/grub/f.cfg\nsource /boot/grub/f.cfg\n");
+	parse("source /boot/grub/f.cfg\nmenuentry after { linux /k; }\n");
+	assert_true(has_error("G2_MAX_FILE_LOADS"));
+	assert_int_equal(T->pctx.n_options, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1009,6 +1036,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fedora_blscfg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opensuse_snapshots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regress_configfile_in_entry_grows_menu, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_regress_source_fanout_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
