@@ -205,17 +205,51 @@ static void resolve_spec(struct g2_interp *ip, const char *spec, struct devref *
 	*ret_path = spec;
 }
 
+/* path made absolute and normalised (no "//", ".", ".." above "/"), under
+ * ctx: the same rules as kb_path_normalise, with one allocation. */
 static char *norm_path(void *ctx, const char *path)
 {
-	if (path[0] == '/')
-		return kb_path_normalise(ctx, path);
-	{
-		char *tmp = talloc_asprintf(ctx, "/%s", path);
-		char *r = tmp ? kb_path_normalise(ctx, tmp) : NULL;
+	size_t len = strlen(path), o = 0;
+	char stackbuf[512];
+	char *out = len + 2 <= sizeof(stackbuf) ? stackbuf : talloc_size(NULL, len + 2), *r;
+	const char *p = path;
 
-		talloc_free(tmp);
-		return r;
+	if (!out)
+		return NULL;
+	out[o++] = '/';
+	while (*p) {
+		const char *st;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		st = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - st);
+		if (n == 1 && st[0] == '.')
+			continue;
+		if (n == 2 && st[0] == '.' && st[1] == '.') {
+			if (o > 1) {
+				o--;
+				while (o > 1 && out[o - 1] != '/')
+					o--;
+			}
+			continue;
+		}
+		if (o > 1 && out[o - 1] != '/')
+			out[o++] = '/';
+		memcpy(out + o, st, n);
+		o += n;
 	}
+	if (o > 1 && out[o - 1] == '/')
+		o--;
+	r = talloc_strndup(ctx, out, o);
+	if (out != stackbuf)
+		talloc_free(out);
+	return r;
 }
 
 /* Fill res (strings under owner) from a GRUB file name. */

@@ -642,6 +642,8 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 
 	if (!count_command(ip))
 		return 1;
+	if (!n->cmd.n)
+		return 0;
 	if (is_assignment(n->cmd.words[0])) {
 		struct argv_vec av = {NULL, 0, 0, false};
 		char *eq;

@@ -417,6 +417,10 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 		}
 		break; /* NL, ';', '}', EOF end the command */
 	}
+	if (ps->wv_n == from) {
+		fail(ps, line, "%s", "expected a command");
+		return NULL;
+	}
 	return wv_take(ps, from, n) ? n : NULL;
 }
 

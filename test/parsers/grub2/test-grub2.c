@@ -987,6 +987,13 @@ static void test_regress_source_fanout_bounded(void **state)
 	assert_int_equal(T->pctx.n_options, 1);
 }
 
+static void test_regress_bang_without_command(void **state)
+{
+	parse("! ;\nif ! ; then x=1; fi\nmenuentry after { linux /k; }\n");
+	assert_true(has_error("expected a command"));
+	assert_int_equal(T->pctx.n_options, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1039,6 +1046,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_regress_configfile_in_entry_grows_menu, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_regress_source_fanout_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regress_bang_without_command, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
