@@ -25,4 +25,4 @@ bench_grub2_bench_SOURCES = bench/grub2-bench.c \
 	test/parsers/grub2/memfs.h test/parsers/grub2/memfs.c
 bench_grub2_bench_LDADD = discover/libparsers.a $(KB_LIB)
 
-EXTRA_DIST += bench/grub2-bench.sh fuzz/fuzz-grub2.c test/parsers/grub2/regress
+EXTRA_DIST += bench/grub2-bench.sh fuzz/fuzz-grub2.c
