@@ -1013,6 +1013,14 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 			const char *dflt;
 
 			g2_run_buffer(ip, fname ? fname : spec, buf, len);
+			dflt = g2_get(ip, "timeout");
+			if (dflt && *dflt && ip->cf_timeout < 0 && menu->n > first) {
+				char *end;
+				long v = strtol(dflt, &end, 10);
+
+				if (!*end && v >= 0 && v <= 86400L * 365)
+					ip->cf_timeout = (int)v;
+			}
 			dflt = g2_get(ip, "default");
 			if (dflt && *dflt && menu->n > first && !ip->cf_default) {
 				/* the configfile's own menu default (items appended to ours) */

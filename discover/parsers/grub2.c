@@ -245,6 +245,9 @@ int g2_finish(struct g2_interp *ip)
 		v = strtol(t, &end, 10);
 		if (!*end && v >= 0 && v <= 86400 * 365)
 			ip->pctx->timeout_s = (int)v;
+	} else if (ip->cf_timeout >= 0) {
+		/* the menu a configfile showed (Ubuntu's ESP stub) */
+		ip->pctx->timeout_s = ip->cf_timeout;
 	}
 	add_menu(ip, ip->top_menu, file, 0);
 	return 0;
@@ -279,6 +282,7 @@ static int grub2_parse(struct kb_parse_ctx *pctx, const char *path, const char *
 	g2_arena_init(&ip->ast, mem);
 	g2_arena_init(&ip->tmp, mem);
 	g2_arena_init(&ip->keep, mem);
+	ip->cf_timeout = -1;
 	ip->top_menu = talloc_zero(mem, struct g2_menu);
 	ip->menu = ip->top_menu;
 	r = ip->top_menu ? g2_commands_init(ip) : -ENOMEM;

@@ -243,6 +243,7 @@ struct g2_interp {
 	struct g2_menu *entry_menu; /* the menu holding the entry being built ... */
 	unsigned entry_item;        /* ... at this index (items may move) */
 	struct kb_option *cf_default; /* default chosen by a configfile's own menu */
+	int cf_timeout;               /* a configfile menu's $timeout, -1 if none */
 	const char *file;          /* file being run (for errors) */
 	unsigned line;             /* line of the command being run */
 	int status;                /* $? */

@@ -542,7 +542,8 @@ static void test_ubuntu_search_fs_uuid(void **state)
 	assert_string_equal(opt(1)->args, "root=UUID=" UUID2 " ro recovery");
 	/* the configfile's own default */
 	assert_int_equal(default_index(), 1);
-	assert_int_equal(T->pctx.timeout_s, -1); /* configfile's timeout stays in its context */
+	/* the configfile's menu is the one shown: its timeout applies */
+	assert_int_equal(T->pctx.timeout_s, 3);
 }
 
 /* ---- files ---- */
