@@ -12,6 +12,8 @@ PKGS=(
 	e2fsprogs dosfstools mtools xorriso btrfs-progs xfsprogs fdisk util-linux udev
 	tmux jq valgrind device-tree-compiler cpio gzip xz-utils zstd lz4 bzip2 python3
 	busybox-static gettext
+	# end-to-end boots in QEMU (test/e2e), without its ~400 recommended packages
+	qemu-system-x86
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -5,3 +5,4 @@ dist_noinst_SCRIPTS += test/integration/lib.sh test/integration/test-daemon.sh
 TESTS += test/integration/test-config.sh
 dist_noinst_SCRIPTS += test/integration/test-config.sh test/integration/images.sh \
 	test/fixtures/mkbzimage.py test/fixtures/mkinitrd.py test/fixtures/fake-sysroot.sh
+TESTS += test/e2e/run.sh

@@ -1,0 +1,206 @@
+# Shared by test/e2e/run.sh and test/e2e/demo.sh: fetch a real Debian kernel
+# (cached), build the firmware initramfs, the stage-2 test initrd and the
+# sample disks. Source it after setting SRC (source tree) and B (build tree).
+# Needs root for nothing but apt-get: disks are built without mounts.
+
+E2E_CACHE=${KEXBOOT_E2E_CACHE:-}
+if [ -z "$E2E_CACHE" ]; then
+	if mkdir -p /var/cache/kexboot-e2e 2>/dev/null && [ -w /var/cache/kexboot-e2e ]; then
+		E2E_CACHE=/var/cache/kexboot-e2e
+	else
+		E2E_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/kexboot-e2e
+	fi
+fi
+# modules the firmware loads on Debian's cloud kernel (NVMe, ext4 are built in)
+E2E_MODULES="virtio_pci virtio_blk virtio_net vfat nls_cp437 nls_iso8859_1 nls_ascii nls_utf8 isofs"
+# the marker the stage-2 initrd prints
+E2E_MARK=KEXBOOT-E2E-CMDLINE
+
+# e2e_fetch_kernel ARCH: sets KVER and KROOT (an extracted linux-image .deb),
+# KERNEL (its vmlinuz). Returns 1 when no kernel can be had.
+e2e_fetch_kernel() {
+	local arch=${1:-amd64} flavour pkg deb
+	case $arch in
+	amd64) flavour=cloud-amd64 ;;
+	*) flavour=$arch ;;
+	esac
+	mkdir -p "$E2E_CACHE" || return 1
+	pkg=$(apt-cache depends "linux-image-$flavour" 2>/dev/null |
+		sed -n "s/^ *Depends: \(linux-image-[0-9].*-$flavour\)\$/\1/p" | sort -V | tail -1)
+	if [ -z "$pkg" ]; then
+		# no apt metadata: fall back to whatever is cached
+		pkg=$(cd "$E2E_CACHE" && ls -d linux-image-*-"$flavour" 2>/dev/null | sort -V | tail -1)
+		[ -n "$pkg" ] || return 1
+	fi
+	KVER=${pkg#linux-image-}
+	KROOT=$E2E_CACHE/$pkg
+	if [ ! -f "$KROOT/.done" ]; then
+		deb=$(ls "$E2E_CACHE/${pkg}"_*.deb 2>/dev/null | tail -1)
+		if [ -z "$deb" ]; then
+			(cd "$E2E_CACHE" && apt-get download -q "$pkg" >/dev/null 2>&1) || return 1
+			deb=$(ls "$E2E_CACHE/${pkg}"_*.deb 2>/dev/null | tail -1)
+			[ -n "$deb" ] || return 1
+		fi
+		rm -rf "$KROOT"
+		dpkg-deb -x "$deb" "$KROOT" || return 1
+		touch "$KROOT/.done"
+	fi
+	KERNEL=$(ls "$KROOT"/boot/vmlinu[xz]-"$KVER" 2>/dev/null | head -1)
+	[ -n "$KERNEL" ]
+}
+
+# e2e_firmware OUT: the firmware initramfs for the fetched kernel.
+e2e_firmware() {
+	"$SRC/utils/mkimage/mkimage.sh" --builddir "$B" --kernel-root "$KROOT" --kver "$KVER" \
+		--kconfig "$KROOT/boot/config-$KVER" --modules "$E2E_MODULES" "$1"
+}
+
+# e2e_stage2 OUT: busybox initrd whose /init prints "$E2E_MARK: <cmdline>" and powers off.
+e2e_stage2() {
+	local r
+	r=$(mktemp -d "${TMPDIR:-/tmp}/kexboot-stage2.XXXXXX")
+	mkdir -p "$r"/{bin,proc,dev}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in sh mount cat echo poweroff sleep cut; do ln -s busybox "$r/bin/$a"; done
+	cat > "$r/init" <<EOF
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+echo "$E2E_MARK: \$(cat /proc/cmdline)"
+echo "KEXBOOT-E2E-UPTIME: \$(cut -d' ' -f1 /proc/uptime)"
+poweroff -f
+EOF
+	chmod 755 "$r/init"
+	(cd "$r" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet --owner=0:0 | gzip -9) > "$1"
+	rm -rf "$r"
+}
+
+# e2e_corrupt IN OUT: a copy of a gzip'd initrd with one byte of its
+# compressed data flipped (the gzip CRC no longer matches).
+e2e_corrupt() {
+	local size off
+	cp "$1" "$2"
+	size=$(stat -c %s "$2")
+	off=$((size / 2))
+	printf "$(printf '\\%03o' $((($(od -An -tu1 -j$off -N1 "$2") ^ 0xff))))" |
+		dd of="$2" bs=1 seek=$off conv=notrunc status=none
+}
+
+# vfat_fill IMG DIR: copy DIR's tree into a vfat image with mtools.
+vfat_fill() {
+	local d f
+	(cd "$2" && for d in $(find . -mindepth 1 -type d | sed 's|^\./||' | sort); do
+		mmd -i "$1" "::/$d"
+	done
+	for f in $(find . -type f | sed 's|^\./||'); do
+		mcopy -i "$1" "$f" "::/$f"
+	done)
+}
+
+# e2e_disks DIR: sample disks holding $KERNEL and DIR/stage2.img
+#   grub.img     ext4, /boot/grub/grub.cfg, default = 2nd entry (by id)
+#   extlinux.img GPT, partition 1 vfat (ESP) with /extlinux/extlinux.conf, 3 labels
+#   bls.img      ext4 with /loader/entries (two versions)
+#   corrupt.img  ext4 grub.cfg: default entry's initrd corrupt, 2nd entry good
+# Each entry's command line names its case: E2E_ARGS_<case> hold them.
+e2e_disks() {
+	local W=$1 k=$KERNEL s=$1/stage2.img
+	rm -rf "$W/d"
+	mkdir -p "$W/d/grub/boot/grub" "$W/d/ext/extlinux" "$W/d/bls/loader/entries" "$W/d/corrupt/boot/grub"
+	C="console=ttyS0"
+	E2E_ARGS_grub="$C e2e.case=grub-default e2e.var=expanded root=/dev/null"
+	E2E_ARGS_ext="$C e2e.case=extlinux-third panic=-1"
+	E2E_ARGS_bls="$C e2e.case=bls-older e2e.extra=1"
+	E2E_ARGS_good="$C e2e.case=after-corrupt"
+
+	cp "$k" "$W/d/grub/boot/vmlinuz-$KVER"
+	cp "$s" "$W/d/grub/boot/initrd.img-$KVER"
+	cat > "$W/d/grub/boot/grub/grub.cfg" <<EOF
+set default=e2e-second
+set timeout=5
+set e2evar=expanded
+menuentry 'E2E grub first' --id e2e-first {
+	linux /boot/vmlinuz-$KVER $C e2e.case=grub-first
+	initrd /boot/initrd.img-$KVER
+}
+menuentry 'E2E grub second' --id e2e-second {
+	linux /boot/vmlinuz-$KVER $C e2e.case=grub-default e2e.var=\$e2evar root=/dev/null
+	initrd /boot/initrd.img-$KVER
+}
+EOF
+	mkfs.ext4 -q -F -L E2EGRUB -d "$W/d/grub" "$W/grub.img" 48M >/dev/null
+
+	cp "$k" "$W/d/ext/vmlinuz"
+	cp "$s" "$W/d/ext/initrd.img"
+	cat > "$W/d/ext/extlinux/extlinux.conf" <<EOF
+DEFAULT one
+TIMEOUT 50
+LABEL one
+  MENU LABEL E2E extlinux one
+  LINUX /vmlinuz
+  INITRD /initrd.img
+  APPEND $C e2e.case=extlinux-one
+LABEL two
+  MENU LABEL E2E extlinux two
+  LINUX /vmlinuz
+  INITRD /initrd.img
+  APPEND $C e2e.case=extlinux-two
+LABEL three
+  MENU LABEL E2E extlinux three
+  LINUX /vmlinuz
+  INITRD /initrd.img
+  APPEND $E2E_ARGS_ext
+EOF
+	rm -f "$W/extlinux.img" "$W/p1.vfat"
+	truncate -s 48M "$W/extlinux.img"
+	printf 'label: gpt\nstart=2048, size=94208, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="E2EESP"\n' |
+		sfdisk -q "$W/extlinux.img"
+	mkfs.vfat -C -n E2EVFAT "$W/p1.vfat" $((94208 / 2)) >/dev/null
+	vfat_fill "$W/p1.vfat" "$W/d/ext"
+	dd if="$W/p1.vfat" of="$W/extlinux.img" bs=512 seek=2048 conv=notrunc status=none
+	rm -f "$W/p1.vfat"
+
+	cp "$k" "$W/d/bls/vmlinuz-6.9.1"
+	cp "$k" "$W/d/bls/vmlinuz-6.1.0"
+	cp "$s" "$W/d/bls/initrd-e2e.img"
+	cat > "$W/d/bls/loader/entries/e2e-6.9.1.conf" <<EOF
+title E2E BLS newer
+version 6.9.1
+linux /vmlinuz-6.9.1
+initrd /initrd-e2e.img
+options $C e2e.case=bls-newer
+EOF
+	cat > "$W/d/bls/loader/entries/e2e-6.1.0.conf" <<EOF
+title E2E BLS older
+version 6.1.0
+linux /vmlinuz-6.1.0
+initrd /initrd-e2e.img
+options $E2E_ARGS_bls
+EOF
+	mkfs.ext4 -q -F -L E2EBLS -d "$W/d/bls" "$W/bls.img" 48M >/dev/null
+
+	cp "$k" "$W/d/corrupt/boot/vmlinuz"
+	cp "$s" "$W/d/corrupt/boot/initrd-good.img"
+	e2e_corrupt "$s" "$W/d/corrupt/boot/initrd-bad.img"
+	cat > "$W/d/corrupt/boot/grub/grub.cfg" <<EOF
+set default=0
+menuentry 'E2E corrupt initrd' {
+	linux /boot/vmlinuz $C e2e.case=corrupt
+	initrd /boot/initrd-bad.img
+}
+menuentry 'E2E good after corrupt' {
+	linux /boot/vmlinuz $E2E_ARGS_good
+	initrd /boot/initrd-good.img
+}
+EOF
+	mkfs.ext4 -q -F -L E2EBAD -d "$W/d/corrupt" "$W/corrupt.img" 48M >/dev/null
+}
+
+# e2e_qemu_x86 FWIMG KERNEL-ARGS DRIVE-ARGS...: the QEMU command line (printed one word a line)
+e2e_qemu_x86() {
+	local fw=$1 args=$2
+	shift 2
+	printf '%s\n' qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -serial stdio \
+		-monitor none -no-reboot -nic none -kernel "$KERNEL" -initrd "$fw" \
+		-append "console=ttyS0 quiet panic=-1 $args" "$@"
+}
