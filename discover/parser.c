@@ -176,13 +176,25 @@ void kb_parse_error(struct kb_parse_ctx *pctx, const char *file, unsigned line, 
 	pctx->n_errors++;
 }
 
+/* Mix s into h eight bytes at a time (the whole string: a hash that saw
+ * only part of it would let a crafted config collide every option). */
 static uint64_t hash_bytes(uint64_t h, const char *s)
 {
+	size_t n, i;
+	uint64_t w;
+
 	if (!s)
 		return (h ^ 0xffu) * 0x100000001b3ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return (h ^ 0) * 0x100000001b3ull;
+	n = strlen(s);
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x100000001b3ull;
+	return h ^ (h >> 31);
 }
 
 /* Hash of the fields that tell options apart in practice; option_eq
@@ -191,7 +203,6 @@ static uint64_t option_hash(const struct kb_option *o)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	h = hash_bytes(h, o->parser);
 	h = hash_bytes(h, o->name);
 	h = hash_bytes(h, o->kernel.path ? o->kernel.path : o->kernel.url);
 	return (h ^ o->n_initrds) * 0x100000001b3ull;
@@ -214,7 +225,7 @@ static bool option_eq(const struct kb_option *a, const struct kb_option *b)
 {
 	uint32_t i;
 
-	if (!str_eq(a->parser, b->parser) || !str_eq(a->name, b->name) ||
+	if (!str_eq(a->name, b->name) ||
 	    !res_eq(&a->kernel, &b->kernel) || a->n_initrds != b->n_initrds ||
 	    !res_eq(&a->dtb, &b->dtb) || !str_eq(a->args, b->args))
 		return false;
@@ -257,7 +268,8 @@ static int hash_grow(struct parse_priv *pp)
 
 /* For parsers: append opt (stolen into pctx->ctx); fills id, device_id, parser
  * and order. Returns 0 when added, 1 when dropped as an exact duplicate of an
- * option this parser already produced, -E2BIG past a limit, -ENOMEM. */
+ * option this parser already produced, -E2BIG past a limit, -ENOMEM.
+ * id, device_id and parser are laid out in one talloc chunk, opt->id. */
 int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb_option *opt)
 {
 	struct parse_priv *pp = priv_get(pctx);
@@ -278,13 +290,14 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 	}
 	if (opt->name && strlen(opt->name) > KB_MAX_NAME_LEN)
 		opt->name[KB_MAX_NAME_LEN] = '\0';
-
+	/* whatever the parser left there is replaced below */
 	talloc_free(opt->parser);
-	opt->parser = talloc_strdup(opt, parser);
-	if (!opt->parser)
-		return -ENOMEM;
+	talloc_free(opt->id);
+	talloc_free(opt->device_id);
+	opt->parser = opt->id = opt->device_id = NULL;
 
-	/* duplicate detection */
+	/* duplicate detection (the parser is compared separately: it is the
+	 * same for most options, hashing it would buy nothing) */
 	h = option_hash(opt);
 	if ((pctx->n_options + 1) * 2 > pp->hash_size && hash_grow(pp) < 0)
 		return -ENOMEM;
@@ -293,7 +306,7 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 		if (pp->hash_vals[j] == h) {
 			struct kb_option *old = pctx->options[pp->hash_slots[j] - 1];
 
-			if (option_eq(old, opt)) {
+			if (strcmp(old->parser, parser) == 0 && option_eq(old, opt)) {
 				if (opt->is_default && !pp->has_default) {
 					old->is_default = true;
 					pp->has_default = true;
@@ -327,35 +340,38 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 	}
 	opts = pctx->options;
 
-	talloc_free(opt->id);
-	talloc_free(opt->device_id);
 	{
-		/* "<dev>:<parser>:<n>" without printf */
+		/* "<dev>:<parser>:<n>\0<dev>\0<parser>\0" in one chunk, without printf */
 		const char *d = dev_id(pctx);
 		size_t dl = strlen(d), pl = strlen(parser);
-		char num[16], *id;
+		char num[16], *id, *q;
 		unsigned v = pc->n, nl = 0, k;
 
 		do {
 			num[nl++] = (char)('0' + v % 10);
 			v /= 10;
 		} while (v);
-		id = talloc_size(opt, dl + pl + nl + 3);
-		if (id) {
-			memcpy(id, d, dl);
-			id[dl] = ':';
-			memcpy(id + dl + 1, parser, pl);
-			id[dl + 1 + pl] = ':';
-			for (k = 0; k < nl; k++)
-				id[dl + 2 + pl + k] = num[nl - 1 - k];
-			id[dl + 2 + pl + nl] = '\0';
-			talloc_set_name_const(id, id);
-		}
+		id = talloc_size(opt, dl + pl + nl + 3 + dl + 1 + pl + 1);
+		if (!id)
+			return -ENOMEM;
+		talloc_set_name_const(id, "option id");
+		q = id;
+		memcpy(q, d, dl);
+		q += dl;
+		*q++ = ':';
+		memcpy(q, parser, pl);
+		q += pl;
+		*q++ = ':';
+		for (k = 0; k < nl; k++)
+			*q++ = num[nl - 1 - k];
+		*q++ = '\0';
+		opt->device_id = q;
+		memcpy(q, d, dl + 1);
+		q += dl + 1;
+		opt->parser = q;
+		memcpy(q, parser, pl + 1);
 		opt->id = id;
 	}
-	opt->device_id = talloc_strdup(opt, dev_id(pctx));
-	if (!opt->id || !opt->device_id)
-		return -ENOMEM;
 	opt->order = pctx->n_options;
 	if (opt->is_default) {
 		if (pp->has_default)
@@ -439,6 +455,34 @@ int kb_parse_glob(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const c
 
 	if (!tmp)
 		return -ENOMEM;
+	if (!has_glob(pattern, strlen(pattern))) {
+		/* no glob: the pattern itself, '/'-joined components as below */
+		size_t n = strlen(pattern), o = 0, i;
+		char **res = talloc_array(ctx, char *, 1);
+		char *out = res ? talloc_size(res, n + 2) : NULL;
+
+		talloc_free(tmp);
+		if (!out) {
+			talloc_free(res);
+			return -ENOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			if (pattern[i] == '/' && o && out[o - 1] == '/')
+				continue;
+			if (pattern[i] != '/' && !o)
+				out[o++] = '/';
+			out[o++] = pattern[i];
+		}
+		if (o > 1 && out[o - 1] == '/')
+			o--;
+		if (!o)
+			out[o++] = '/';
+		out[o] = '\0';
+		res[0] = out;
+		*ret_paths = res;
+		*ret_n = 1;
+		return 0;
+	}
 	cur = talloc_array(tmp, char *, 1);
 	if (!cur) {
 		r = -ENOMEM;

@@ -23,6 +23,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,13 +84,22 @@ static char *sv_dup(void *ctx, struct sv v)
 	return talloc_strndup(ctx, v.s, v.n);
 }
 
+/* Length of the word at s[0..n): up to the first blank. */
+static size_t word_len(const char *s, size_t n)
+{
+	const char *sp = memchr(s, ' ', n), *tab;
+
+	if (sp)
+		n = (size_t)(sp - s);
+	tab = memchr(s, '\t', n);
+	return tab ? (size_t)(tab - s) : n;
+}
+
 /* Split off the first blank-separated word. */
 static struct sv first_word(struct sv v, struct sv *rest)
 {
-	struct sv w = {v.s, 0};
+	struct sv w = {v.s, word_len(v.s, v.n)};
 
-	while (w.n < v.n && v.s[w.n] != ' ' && v.s[w.n] != '\t')
-		w.n++;
 	rest->s = v.s + w.n;
 	rest->n = v.n - w.n;
 	while (rest->n && (*rest->s == ' ' || *rest->s == '\t')) {
@@ -101,16 +111,22 @@ static struct sv first_word(struct sv v, struct sv *rest)
 
 static bool kernel_is_linux_image(struct sv k)
 {
-	static const char *const not_linux[] = {".c32", ".com", ".cbt", ".bss", ".bin", ".bs", ".0", NULL};
+	static const char *const not_linux[] = {"c32", "com", "cbt", "bss", "bin", "bs", "0", NULL};
 	struct sv rest, w = first_word(k, &rest);
-	unsigned i;
+	size_t i = w.n, el;
+	char ext[4];
+	unsigned j;
 
-	for (i = 0; not_linux[i]; i++) {
-		size_t l = strlen(not_linux[i]);
-
-		if (w.n >= l && strncasecmp(w.s + w.n - l, not_linux[i], l) == 0)
+	while (i > 0 && w.s[i - 1] != '.' && w.n - i < 4)
+		i--;
+	if (i == 0 || w.s[i - 1] != '.' || w.n - i > 3)
+		return true;
+	el = w.n - i;
+	for (j = 0; j < el; j++)
+		ext[j] = (char)(w.s[i + j] | (w.s[i + j] >= 'A' && w.s[i + j] <= 'Z' ? 0x20 : 0));
+	for (j = 0; not_linux[j]; j++)
+		if (strlen(not_linux[j]) == el && memcmp(not_linux[j], ext, el) == 0)
 			return false;
-	}
 	return true;
 }
 
@@ -190,9 +206,12 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 	bool in_text = false;
 
 	kb_lines_init(&it, buf, len);
+#define KW(w) (kn == sizeof(w) - 1 && memcmp(kb, w, sizeof(w) - 1) == 0)
 	while (kb_lines_next(&it, &line, &n)) {
-		struct sv l = {line, n}, arg, kw;
+		struct sv arg;
 		struct label *cur = st->cur;
+		char kb[16];
+		size_t kn;
 
 		if (in_text) {
 			/* TEXT HELP … ENDTEXT: free text */
@@ -202,11 +221,23 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 		}
 		if (!n || line[0] == '#')
 			continue;
-		kw = first_word(l, &arg);
+		/* the keyword, lower-cased into kb (longer words match nothing;
+		 * c | 0x20 is a lower-case letter only when c is that letter) */
+		{
+			size_t k = word_len(line, n), j;
 
-		switch (kw.s[0] | 0x20) {
+			kn = k <= sizeof(kb) ? k : 0;
+			for (j = 0; j < kn; j++)
+				kb[j] = (char)(line[j] | 0x20);
+			while (k < n && (line[k] == ' ' || line[k] == '\t'))
+				k++;
+			arg.s = line + k;
+			arg.n = n - k;
+		}
+
+		switch (kn ? kb[0] : 0) {
 		case 'a':
-			if (sv_caseeq(kw, (struct sv){"append", 6})) {
+			if (KW("append")) {
 				if (cur) {
 					cur->append = arg;
 					cur->has_append = true;
@@ -219,53 +250,53 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 			break;
 		case 'c':
 			/* CONFIG in a label loads another config: nothing to kexec */
-			if (sv_caseeq(kw, (struct sv){"config", 6})) {
+			if (KW("config")) {
 				if (cur)
 					cur->chain = true;
 				continue;
 			}
 			break;
 		case 'd':
-			if (sv_caseeq(kw, (struct sv){"default", 7})) {
+			if (KW("default")) {
 				st->def = arg;
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"devicetree", 10})) {
+			if (KW("devicetree")) {
 				if (cur)
 					cur->fdt = arg;
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"devicetreedir", 13})) {
+			if (KW("devicetreedir")) {
 				if (cur)
 					cur->fdtdir = arg;
 				continue;
 			}
 			break;
 		case 'f':
-			if (sv_caseeq(kw, (struct sv){"fdt", 3})) {
+			if (KW("fdt")) {
 				if (cur)
 					cur->fdt = arg;
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"fdtdir", 6})) {
+			if (KW("fdtdir")) {
 				if (cur)
 					cur->fdtdir = arg;
 				continue;
 			}
 			break;
 		case 'i':
-			if (sv_caseeq(kw, (struct sv){"initrd", 6})) {
+			if (KW("initrd")) {
 				if (cur)
 					cur->initrd = arg;
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"include", 7})) {
+			if (KW("include")) {
 				do_include(st, path, it.lineno, arg, depth);
 				continue;
 			}
 			break;
 		case 'k':
-			if (sv_caseeq(kw, (struct sv){"kernel", 6})) {
+			if (KW("kernel")) {
 				if (cur) {
 					cur->kernel = arg;
 					cur->has_kernel = true;
@@ -275,11 +306,11 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 			}
 			break;
 		case 'l':
-			if (sv_caseeq(kw, (struct sv){"label", 5})) {
+			if (KW("label")) {
 				st->cur = new_label(st, arg, path, it.lineno);
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"linux", 5})) {
+			if (KW("linux")) {
 				if (cur) {
 					cur->kernel = arg;
 					cur->has_kernel = true;
@@ -287,14 +318,14 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 				}
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"localboot", 9})) {
+			if (KW("localboot")) {
 				if (cur)
 					cur->localboot = true;
 				continue;
 			}
 			break;
 		case 'm':
-			if (sv_caseeq(kw, (struct sv){"menu", 4})) {
+			if (KW("menu")) {
 				struct sv sub, rest;
 
 				sub = first_word(arg, &rest);
@@ -324,13 +355,13 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 			}
 			break;
 		case 'o':
-			if (sv_caseeq(kw, (struct sv){"ontimeout", 9})) {
+			if (KW("ontimeout")) {
 				st->ontimeout = arg;
 				continue;
 			}
 			break;
 		case 't':
-			if (sv_caseeq(kw, (struct sv){"timeout", 7})) {
+			if (KW("timeout")) {
 				char *t = sv_dup(st->tmp, arg), *end;
 				long v = t ? strtol(t, &end, 10) : -1;
 
@@ -341,7 +372,7 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 					st->pctx->timeout_s = (int)((v + 9) / 10);
 				continue;
 			}
-			if (sv_caseeq(kw, (struct sv){"text", 4})) {
+			if (KW("text")) {
 				in_text = true;
 				continue;
 			}
@@ -349,75 +380,76 @@ static void parse_buf(struct sl_state *st, const char *path, const char *buf, si
 		}
 		/* everything else (UI, PROMPT, SAY, SERIAL, F1…, IPAPPEND…) changes no entry */
 	}
+#undef KW
 }
 
 /* The slice of APPEND's initrd=a,b values; false if none. */
 static bool append_initrd(struct sv append, struct sv *ret)
 {
-	size_t i = 0;
+	const char *p = append.s, *end = append.s + append.n;
 
-	while (i < append.n) {
-		size_t s;
+	/* look at each '=' for a word "initrd=…" ending there */
+	while ((p = memchr(p, '=', (size_t)(end - p)))) {
+		const char *w = p - 6;
 
-		while (i < append.n && (append.s[i] == ' ' || append.s[i] == '\t'))
-			i++;
-		s = i;
-		while (i < append.n && append.s[i] != ' ' && append.s[i] != '\t')
-			i++;
-		if (i - s > 7 && strncmp(append.s + s, "initrd=", 7) == 0) {
-			ret->s = append.s + s + 7;
-			ret->n = i - s - 7;
-			return true; /* the first one, as the kernel's own parsing would */
+		if (p - append.s >= 6 && memcmp(w, "initrd", 6) == 0 &&
+		    (w == append.s || w[-1] == ' ' || w[-1] == '\t')) {
+			size_t n = word_len(p + 1, (size_t)(end - p - 1));
+
+			if (n) {
+				ret->s = p + 1;
+				ret->n = n;
+				return true; /* the first one, as the kernel's own parsing would */
+			}
 		}
+		p++;
 	}
 	return false;
 }
 
-static int add_initrds(struct sl_state *st, struct kb_option *opt, struct sv list, const struct label *l)
+/* Fill src's initrds from a comma-separated list (blanks around names
+ * ignored, empty names skipped). */
+static void add_initrds(struct sl_state *st, struct kb_opt_src *src, struct sv list,
+			const struct label *l)
 {
 	size_t i = 0;
 
 	while (i < list.n) {
-		size_t s = i;
-		char *p;
-		int r;
+		const char *comma = memchr(list.s + i, ',', list.n - i);
+		size_t s = i, e;
 
-		while (i < list.n && list.s[i] != ',')
-			i++;
-		if (i > s) {
-			p = kb_strndup_trim(st->tmp, list.s + s, i - s);
-			if (!p)
-				return -ENOMEM;
-			if (!*p) {
-				i++;
-				continue;
-			}
-			r = kb_option_add_initrd(st->pctx, opt, NULL, st->cwd, p);
-			if (r == -E2BIG) {
-				kb_parse_error(st->pctx, l->file, l->line, "initrds after %u ignored (KB_MAX_INITRDS)",
-					       KB_MAX_INITRDS);
-				return 0;
-			}
-			if (r < 0)
-				return r;
+		i = comma ? (size_t)(comma - list.s) : list.n;
+		e = i++;
+		while (s < e && (list.s[s] == ' ' || list.s[s] == '\t'))
+			s++;
+		while (e > s && (list.s[e - 1] == ' ' || list.s[e - 1] == '\t'))
+			e--;
+		if (e == s)
+			continue;
+		if (src->n_initrds >= KB_MAX_INITRDS) {
+			kb_parse_error(st->pctx, l->file, l->line, "initrds after %u ignored (KB_MAX_INITRDS)",
+				       KB_MAX_INITRDS);
+			return;
 		}
-		i++;
+		kb_res_src_set(&src->initrds[src->n_initrds++], NULL, st->cwd, list.s + s, e - s);
 	}
-	return 0;
 }
 
-static void pick_fdtdir(struct sl_state *st, struct kb_option *opt, const struct label *l)
+/* FDTDIR: the first DIR/vendor/board.dtb or DIR/board.dtb that exists for
+ * the board's compatible strings (most specific first). The chosen path
+ * (under st->tmp) is returned, NULL when none. */
+static const char *pick_fdtdir(struct sl_state *st, const struct label *l)
 {
 	struct kb_parse_ctx *pctx = st->pctx;
 	char *dir = sv_dup(st->tmp, l->fdtdir);
 	const char *c = pctx->compatible;
 
 	if (!dir)
-		return;
+		return NULL;
 	if (!c || !*c) {
 		kb_parse_error(pctx, l->file, l->line,
 			       "FDTDIR %s: the board's compatible is unknown, no DTB chosen", dir);
-		return;
+		return NULL;
 	}
 	while (*c) {
 		const char *e, *comma;
@@ -445,15 +477,14 @@ static void pick_fdtdir(struct sl_state *st, struct kb_option *opt, const struct
 				continue;
 			p = kb_path_join(st->tmp, st->cwd, cand[k]);
 			if (p && pctx->fs->stat(pctx->fs, NULL, p, &info) == 0 &&
-			    info.type == KB_FILE_REGULAR) {
-				kb_res_set(pctx, opt, &opt->dtb, NULL, "/", p);
-				return;
-			}
+			    info.type == KB_FILE_REGULAR)
+				return p;
 		}
 		c = e;
 	}
 	kb_parse_error(pctx, l->file, l->line, "FDTDIR %s: no DTB for compatible '%s'", dir,
 		       pctx->compatible);
+	return NULL;
 }
 
 static struct label *find_label(struct sl_state *st, struct sv name)
@@ -469,20 +500,6 @@ static struct label *find_label(struct sl_state *st, struct sv name)
 		if (sv_caseeq(st->labels[i].name, name))
 			return &st->labels[i];
 	return NULL;
-}
-
-static char *menu_title(void *ctx, struct sv v)
-{
-	char *t = talloc_strndup(ctx, v.s, v.n), *s, *d;
-
-	/* '^' marks the hotkey in MENU LABEL; it is not shown */
-	if (t && strchr(t, '^')) {
-		for (s = d = t; *s; s++)
-			if (*s != '^')
-				*d++ = *s;
-		*d = '\0';
-	}
-	return t;
 }
 
 static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const char *buf, size_t len)
@@ -517,16 +534,16 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		def = find_label(&st, first_word(st.def, &rest));
 	}
 
-	/* options are many small strings: carve them from one pool (a child of
-	 * the run's context, freed with the options) */
-	pool = st.n_labels ? talloc_pool(pctx->ctx, st.n_labels * 640u) : NULL;
+	/* options (one chunk each, plus the id strings kb_parse_add_option
+	 * hangs off them) come from one pool under the run's context */
+	pool = st.n_labels ? talloc_pool(pctx->ctx, kb_option_pool_size(st.n_labels)) : NULL;
 	for (i = 0; i < st.n_labels; i++) {
 		struct label *l = &st.labels[i];
+		struct kb_opt_src src;
 		struct kb_option *opt;
 		struct sv rest, kernel, irds;
 		bool has_append = l->has_append || st.has_global_append;
 		struct sv append = l->has_append ? l->append : st.global_append;
-		char *kpath;
 
 		if (l->hide || l->localboot || (l->chain && !l->has_kernel))
 			continue;
@@ -539,59 +556,56 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		if (!l->kernel_is_linux)
 			continue;
 		kernel = first_word(l->kernel, &rest);
-		opt = kb_option_new(pool ? pool : st.tmp);
-		if (!opt) {
-			r = -ENOMEM;
-			break;
+		memset(&src, 0, offsetof(struct kb_opt_src, initrds));
+		src.n_initrds = 0;
+		if (l->menu_label.n) {
+			/* '^' marks the hotkey in MENU LABEL; it is not shown */
+			src.name = l->menu_label.s;
+			src.name_len = l->menu_label.n;
+			src.name_drop = '^';
+		} else {
+			src.name = l->name.s;
+			src.name_len = l->name.n;
 		}
-		opt->name = l->menu_label.n ? menu_title(opt, l->menu_label) : sv_dup(opt, l->name);
-		kpath = talloc_strndup(st.tmp, kernel.s, kernel.n);
-		if (!opt->name || !kpath || kb_res_set(pctx, opt, &opt->kernel, NULL, st.cwd, kpath) < 0) {
-			r = -ENOMEM;
-			break;
-		}
+		kb_res_src_set(&src.kernel, NULL, st.cwd, kernel.s, kernel.n);
 		/* "KERNEL vmlinuz quiet": words after the kernel are its arguments */
 		if (has_append && append.n == 1 && append.s[0] == '-')
 			has_append = false;
 		if (has_append || rest.n) {
-			size_t an = has_append ? append.n : 0, sep = rest.n && an ? 1 : 0;
-			char *a = talloc_size(opt, rest.n + sep + an + 1);
-
-			if (!a) {
-				r = -ENOMEM;
-				break;
-			}
-			memcpy(a, rest.s, rest.n);
-			if (sep)
-				a[rest.n] = ' ';
-			if (an)
-				memcpy(a + rest.n + sep, append.s, an);
-			a[rest.n + sep + an] = '\0';
-			talloc_set_name_const(a, a);
-			opt->args = a;
+			src.has_args = true;
+			src.args[0] = rest.s;
+			src.args_len[0] = rest.n;
+			src.args[1] = append.s;
+			src.args_len[1] = has_append ? append.n : 0;
 		}
 		if (has_append && append_initrd(append, &irds))
-			r = add_initrds(&st, opt, irds, l);
+			add_initrds(&st, &src, irds, l);
 		else if (l->initrd.n)
-			r = add_initrds(&st, opt, l->initrd, l);
-		if (r < 0)
-			break;
+			add_initrds(&st, &src, l->initrd, l);
 		if (l->fdt.n) {
-			char *f = sv_dup(st.tmp, l->fdt);
-
-			if (!f || kb_res_set(pctx, opt, &opt->dtb, NULL, st.cwd, f) < 0) {
-				r = -ENOMEM;
-				break;
-			}
+			kb_res_src_set(&src.dtb, NULL, st.cwd, l->fdt.s, l->fdt.n);
 		} else if (l->fdtdir.n) {
-			pick_fdtdir(&st, opt, l);
+			const char *f = pick_fdtdir(&st, l);
+
+			if (f)
+				kb_res_src_set(&src.dtb, NULL, "/", f, strlen(f));
 		}
-		opt->is_default = def ? def == l : false;
+		src.is_default = def ? def == l : false;
 		if (!def) {
 			/* no default named: the first entry boots */
-			opt->is_default = true;
+			src.is_default = true;
 			def = l;
 		}
+		r = kb_opt_build(pctx, pool ? pool : pctx->ctx, &src, &opt);
+		if (r == -ENAMETOOLONG) {
+			kb_parse_error(pctx, l->file, l->line,
+				       "LABEL %.*s skipped: a path is longer than %u bytes (KB_MAX_PATH_LEN)",
+				       (int)l->name.n, l->name.s, KB_MAX_PATH_LEN);
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
 		if (kb_parse_add_checked(pctx, "syslinux", opt, l->file, l->line) == -ENOMEM) {
 			r = -ENOMEM;
 			break;

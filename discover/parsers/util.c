@@ -20,33 +20,8 @@ void kb_lines_init(struct kb_lines *it, const char *buf, size_t len)
 	it->p = buf;
 	it->end = buf + len;
 	it->lineno = 0;
-}
-
-/* Next trimmed line; false at the end of the buffer. */
-bool kb_lines_next(struct kb_lines *it, const char **ret_line, size_t *ret_len)
-{
-	const char *s, *e, *nl;
-
-	if (it->p >= it->end)
-		return false;
-	s = it->p;
-	nl = memchr(s, '\n', (size_t)(it->end - s));
-	e = nl ? nl : it->end;
-	it->p = nl ? nl + 1 : it->end;
-	it->lineno++;
-	{
-		const char *z = memchr(s, '\0', (size_t)(e - s));
-
-		if (z)
-			e = z;
-	}
-	while (s < e && is_blank(*s))
-		s++;
-	while (e > s && is_blank(e[-1]))
-		e--;
-	*ret_line = s;
-	*ret_len = (size_t)(e - s);
-	return true;
+	/* one scan up front saves a search per line in the usual NUL-free file */
+	it->has_nul = memchr(buf, '\0', len) != NULL;
 }
 
 /* Trimmed copy of s[0..n) under ctx. */
@@ -91,26 +66,94 @@ char *kb_path_dirname(void *ctx, const char *path)
 	return talloc_strndup(ctx, path, (size_t)(slash - path));
 }
 
+/* Normalise an absolute path in place; returns its new length. */
+size_t kb_path_normalise_inplace(char *s)
+{
+	size_t o = 1, i = 1;
+
+	/* fast path: no "//", no "/." (so no "." or ".."), no trailing '/' */
+	{
+		const char *p = s;
+
+		while ((p = strchr(p, '/')) && p[1] != '/' && p[1] != '.' && p[1])
+			p++;
+		if (!p)
+			return strlen(s);
+	}
+
+	/* s[0] is '/'; o <= i always, so the output never overtakes the input */
+	while (s[i]) {
+		size_t st, n;
+
+		while (s[i] == '/')
+			i++;
+		if (!s[i])
+			break;
+		st = i;
+		{
+			const char *e = strchr(s + i, '/');
+
+			i = e ? (size_t)(e - s) : i + strlen(s + i);
+		}
+		n = i - st;
+		if (n == 1 && s[st] == '.')
+			continue;
+		if (n == 2 && s[st] == '.' && s[st + 1] == '.') {
+			if (o > 1) {
+				o--; /* drop the trailing '/' */
+				while (o > 1 && s[o - 1] != '/')
+					o--;
+			}
+			continue;
+		}
+		if (o > 1 && s[o - 1] != '/')
+			s[o++] = '/';
+		memmove(s + o, s + st, n);
+		o += n;
+	}
+	if (o > 1 && s[o - 1] == '/')
+		o--;
+	s[o] = '\0';
+	return o;
+}
+
+/* Write dir + "/" + path[0..pl) (or "/" + path when absolute and !always)
+ * to out, which holds dl + pl + 3 bytes, and normalise it. Returns the length. */
+static size_t join_into(char *out, const char *dir, bool always, const char *path, size_t pl)
+{
+	size_t o = 0;
+
+	if (dir && (always || !pl || path[0] != '/')) {
+		size_t dl = strlen(dir);
+
+		memcpy(out, dir, dl);
+		o = dl;
+	}
+	/* a separator unless one is already there (keeps the fast path of
+	 * kb_path_normalise_inplace for "/" + "/vmlinuz") */
+	if (!(o && out[o - 1] == '/') && !(pl && path[0] == '/'))
+		out[o++] = '/';
+	memcpy(out + o, path, pl);
+	o += pl;
+	out[o] = '\0';
+	if (out[0] != '/') {
+		/* a relative dir: taken from "/" as kb_path_normalise does */
+		memmove(out + 1, out, o + 1);
+		out[0] = '/';
+	}
+	return kb_path_normalise_inplace(out);
+}
+
 /* dir + "/" + path, normalised; absolute paths ignore dir. */
 char *kb_path_join(void *ctx, const char *dir, const char *path)
 {
-	char buf[512], *tmp, *r;
-	size_t dl, pl;
+	size_t dl = dir ? strlen(dir) : 0, pl = strlen(path);
+	char *out = talloc_size(ctx, dl + pl + 3);
 
-	if (path[0] == '/' || !dir)
-		return kb_path_normalise(ctx, path);
-	dl = strlen(dir);
-	pl = strlen(path);
-	tmp = dl + pl + 2 <= sizeof(buf) ? buf : talloc_size(NULL, dl + pl + 2);
-	if (!tmp)
+	if (!out)
 		return NULL;
-	memcpy(tmp, dir, dl);
-	tmp[dl] = '/';
-	memcpy(tmp + dl + 1, path, pl + 1);
-	r = kb_path_normalise(ctx, tmp);
-	if (tmp != buf)
-		talloc_free(tmp);
-	return r;
+	join_into(out, dir, false, path, pl);
+	return out;
 }
 
 /* A zeroed option under ctx. */
@@ -119,18 +162,23 @@ struct kb_option *kb_option_new(void *ctx)
 	return talloc_zero(ctx, struct kb_option);
 }
 
-static bool is_url(const char *s)
+static bool is_url_n(const char *s, size_t n)
 {
-	const char *p = strstr(s, "://");
-	const char *c;
+	const char *p = memchr(s, ':', n), *c;
 
-	if (!p || p == s)
+	/* the scheme is the part before the first ':' (no ':' in a scheme) */
+	if (!p || p == s || (size_t)(p - s) + 3 > n || p[1] != '/' || p[2] != '/')
 		return false;
 	for (c = s; c < p; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
 		      *c == '+' || *c == '-' || *c == '.'))
 			return false;
 	return true;
+}
+
+static bool is_url(const char *s)
+{
+	return is_url_n(s, strlen(s));
 }
 
 /* Point res at a URL or a path on dev relative to dir. */
@@ -167,6 +215,159 @@ int kb_option_add_initrd(struct kb_parse_ctx *pctx, struct kb_option *opt, const
 	if (kb_res_set(pctx, opt, &r[opt->n_initrds], dev, dir, path) < 0)
 		return -ENOMEM;
 	opt->n_initrds++;
+	return 0;
+}
+
+/* Point src at a URL or path[0..len) on dev relative to dir. */
+void kb_res_src_set(struct kb_res_src *src, const char *dev, const char *dir, const char *path,
+		    size_t len)
+{
+	memset(src, 0, sizeof(*src));
+	src->kind = is_url_n(path, len) ? KB_RES_URL : KB_RES_DEVICE;
+	src->dev = dev;
+	src->dir = dir;
+	src->path = path;
+	src->path_len = len;
+}
+
+/* Upper bound of the bytes a resource's strings take (NULs included). */
+static size_t res_src_size(const struct kb_res_src *r, const char *own_dev)
+{
+	switch (r->kind) {
+	case KB_RES_URL:
+		return r->path_len + 1;
+	case KB_RES_DEVICE:
+		return strlen(r->dev ? r->dev : own_dev) + 1 + (r->dir ? strlen(r->dir) : 0) +
+		       r->path_len + 3;
+	case KB_RES_UNRESOLVED:
+		return strlen(r->unresolved) + 1 + r->path_len + 3;
+	default:
+		return 0;
+	}
+}
+
+struct layout {
+	char *p;             /* next free byte */
+	const char *own_dev; /* pctx's device id */
+	char *dev_copy;      /* the copy of own_dev already in the chunk, if any */
+};
+
+static char *put_str(struct layout *L, const char *s, size_t n)
+{
+	char *r = L->p;
+
+	memcpy(r, s, n);
+	r[n] = '\0';
+	L->p += n + 1;
+	return r;
+}
+
+static int put_res(struct layout *L, struct kb_resource *res, const struct kb_res_src *r)
+{
+	size_t n;
+
+	memset(res, 0, sizeof(*res));
+	res->kind = r->kind;
+	switch (r->kind) {
+	case KB_RES_URL:
+		res->url = put_str(L, r->path, r->path_len);
+		return 0;
+	case KB_RES_DEVICE:
+		if (!r->dev || r->dev == L->own_dev) {
+			/* one copy of the own device id serves every resource */
+			if (!L->dev_copy)
+				L->dev_copy = put_str(L, L->own_dev, strlen(L->own_dev));
+			res->device = L->dev_copy;
+		} else {
+			res->device = put_str(L, r->dev, strlen(r->dev));
+		}
+		res->path = L->p;
+		n = join_into(L->p, r->dir, r->dir_always, r->path, r->path_len);
+		L->p += n + 1;
+		return n > KB_MAX_PATH_LEN ? -ENAMETOOLONG : 0;
+	case KB_RES_UNRESOLVED:
+		res->unresolved = put_str(L, r->unresolved, strlen(r->unresolved));
+		res->path = L->p;
+		n = join_into(L->p, NULL, false, r->path, r->path_len);
+		L->p += n + 1;
+		return n > KB_MAX_PATH_LEN ? -ENAMETOOLONG : 0;
+	default:
+		res->kind = KB_RES_NONE;
+		return 0;
+	}
+}
+
+/* Pool bytes for n built options: the chunk and three id strings each. */
+size_t kb_option_pool_size(unsigned n)
+{
+	size_t per = sizeof(struct kb_option) + 1024;
+
+	return n < KB_OPTION_POOL_MAX / per ? n * per : KB_OPTION_POOL_MAX;
+}
+
+/* Lay an option out in one talloc chunk (see util.h). */
+int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *src,
+		 struct kb_option **ret_opt)
+{
+	const char *own = pctx->device && pctx->device->id ? pctx->device->id : "";
+	size_t size, fixed;
+	struct kb_option *opt;
+	struct layout L;
+	unsigned i;
+	int r = 0;
+
+	if (src->n_initrds > KB_MAX_INITRDS)
+		return -E2BIG;
+	fixed = sizeof(*opt) + src->n_initrds * sizeof(struct kb_resource);
+	size = fixed + src->name_len + 1 + src->args_len[0] + 1 + src->args_len[1] + 1 +
+	       strlen(own) + 1 + res_src_size(&src->kernel, own) + res_src_size(&src->dtb, own);
+	for (i = 0; i < src->n_initrds; i++)
+		size += res_src_size(&src->initrds[i], own);
+	opt = talloc_size(ctx, size);
+	if (!opt)
+		return -ENOMEM;
+	talloc_set_name_const(opt, "struct kb_option");
+	memset(opt, 0, fixed);
+	L.p = (char *)opt + fixed;
+	L.own_dev = own;
+	L.dev_copy = NULL;
+	if (src->n_initrds) {
+		opt->initrds = (struct kb_resource *)(opt + 1);
+		opt->n_initrds = src->n_initrds;
+	}
+	/* the title, without name_drop characters */
+	opt->name = L.p;
+	if (src->name_drop && memchr(src->name, src->name_drop, src->name_len)) {
+		for (i = 0; i < src->name_len; i++)
+			if (src->name[i] != src->name_drop)
+				*L.p++ = src->name[i];
+		*L.p++ = '\0';
+	} else {
+		put_str(&L, src->name, src->name_len);
+	}
+	if (src->has_args) {
+		size_t a = src->args_len[0], b = src->args_len[1];
+
+		opt->args = L.p;
+		memcpy(L.p, src->args[0], a);
+		L.p += a;
+		if (a && b)
+			*L.p++ = ' ';
+		memcpy(L.p, src->args[1], b);
+		L.p += b;
+		*L.p++ = '\0';
+	}
+	r = put_res(&L, &opt->kernel, &src->kernel);
+	if (r == 0)
+		r = put_res(&L, &opt->dtb, &src->dtb);
+	for (i = 0; r == 0 && i < src->n_initrds; i++)
+		r = put_res(&L, &opt->initrds[i], &src->initrds[i]);
+	if (r < 0) {
+		talloc_free(opt);
+		return r;
+	}
+	opt->is_default = src->is_default;
+	*ret_opt = opt;
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "discover/parser.h"
 #include "lib/types.h"
@@ -12,11 +14,43 @@
 struct kb_lines {
 	const char *p, *end;
 	unsigned lineno; /* number of the line last returned, 1-based */
+	bool has_nul;    /* the buffer holds a NUL byte: lines are cut at it */
 };
 
 void kb_lines_init(struct kb_lines *it, const char *buf, size_t len);
-/* Next line without its terminator, leading/trailing blanks trimmed. false at end. */
-bool kb_lines_next(struct kb_lines *it, const char **ret_line, size_t *ret_len);
+static inline bool kb_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Next line without its terminator, leading/trailing blanks trimmed. false
+ * at end. Inline: parsers call it once per line of multi-megabyte files. */
+static inline bool kb_lines_next(struct kb_lines *it, const char **ret_line, size_t *ret_len)
+{
+	const char *s, *e, *nl;
+
+	if (it->p >= it->end)
+		return false;
+	s = it->p;
+	nl = memchr(s, '\n', (size_t)(it->end - s));
+	e = nl ? nl : it->end;
+	it->p = nl ? nl + 1 : it->end;
+	it->lineno++;
+	if (it->has_nul) {
+		const char *z = memchr(s, '\0', (size_t)(e - s));
+
+		if (z)
+			e = z;
+	}
+	/* every blank is <= ' ': one compare settles the usual case */
+	while (s < e && (unsigned char)*s <= ' ' && kb_is_blank(*s))
+		s++;
+	while (e > s && (unsigned char)e[-1] <= ' ' && kb_is_blank(e[-1]))
+		e--;
+	*ret_line = s;
+	*ret_len = (size_t)(e - s);
+	return true;
+}
 
 /* Trimmed copy of s[0..n) under ctx. */
 char *kb_strndup_trim(void *ctx, const char *s, size_t n);
@@ -38,6 +72,56 @@ int kb_res_set(struct kb_parse_ctx *pctx, void *owner, struct kb_resource *res, 
 /* Append an initrd resource (see kb_res_set). -E2BIG past KB_MAX_INITRDS. */
 int kb_option_add_initrd(struct kb_parse_ctx *pctx, struct kb_option *opt, const char *dev,
 			 const char *dir, const char *path);
+
+/* A resource to be laid out by kb_opt_build: slices of a config buffer
+ * (or any memory that lives until kb_opt_build returns). */
+struct kb_res_src {
+	uint32_t kind;          /* enum kb_resource_kind; KB_RES_NONE = absent */
+	const char *dev;        /* KB_RES_DEVICE: device id, NULL = pctx's device */
+	const char *dir;        /* directory a relative path is taken from, NULL = "/" */
+	bool dir_always;        /* prefix dir to absolute paths too (BLS on /boot) */
+	const char *path;       /* path (KB_RES_DEVICE, KB_RES_UNRESOLVED) or URL bytes */
+	size_t path_len;
+	const char *unresolved; /* KB_RES_UNRESOLVED: "uuid:…" (NUL-terminated) */
+};
+
+/* An option to be laid out by kb_opt_build. */
+struct kb_opt_src {
+	const char *name;       /* title bytes (required) */
+	size_t name_len;
+	char name_drop;         /* a character left out of the title ('^' for syslinux), 0 = none */
+	bool has_args;          /* false: args NULL */
+	const char *args[2];    /* args = args[0] + " " + args[1] (the blank only when both are non-empty) */
+	size_t args_len[2];
+	struct kb_res_src kernel, dtb;
+	struct kb_res_src initrds[KB_MAX_INITRDS];
+	unsigned n_initrds;
+	bool is_default;
+};
+
+/* Point src at a file: a URL ("scheme://…") or path[0..len) on dev (NULL =
+ * pctx's device) relative to dir (NULL = "/"). */
+void kb_res_src_set(struct kb_res_src *src, const char *dev, const char *dir, const char *path,
+		    size_t len);
+
+/* Lay an option out in ONE talloc chunk under ctx: the struct, its initrd
+ * array and every string (paths joined with their dir and normalised) live
+ * inside it, so one allocation makes it and one free releases it. Such an
+ * option is read-only in layout: its strings are not separate talloc chunks
+ * (kb_option_dup it to edit). kb_parse_add_option gives it its own id,
+ * device_id and parser chunks as usual. -ENAMETOOLONG when a path exceeds
+ * KB_MAX_PATH_LEN, -E2BIG past KB_MAX_INITRDS, -ENOMEM. */
+int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *src,
+		 struct kb_option **ret_opt);
+
+/* Bytes of talloc pool to reserve for n options built by kb_opt_build
+ * (capped at KB_OPTION_POOL_MAX: more spills to malloc). */
+#define KB_OPTION_POOL_MAX (4u * 1024u * 1024u)
+size_t kb_option_pool_size(unsigned n);
+
+/* Normalise an absolute path in place ("//", ".", ".." collapsed, never
+ * above "/", no trailing '/'); s must start with '/'. Returns the new length. */
+size_t kb_path_normalise_inplace(char *s);
 
 /* Add opt through kb_parse_add_option, recording an error at file:line when a
  * limit refuses it. */
