@@ -196,11 +196,31 @@ EOF
 	mkfs.ext4 -q -F -L E2EBAD -d "$W/d/corrupt" "$W/corrupt.img" 48M >/dev/null
 }
 
-# e2e_qemu_x86 FWIMG KERNEL-ARGS DRIVE-ARGS...: the QEMU command line (printed one word a line)
+# e2e_iso DIR: DIR/iso.img, iso9660 with /isolinux/isolinux.cfg (demo disk)
+e2e_iso() {
+	local W=$1
+	rm -rf "$W/d/iso"
+	mkdir -p "$W/d/iso/isolinux" "$W/d/iso/live"
+	cp "$KERNEL" "$W/d/iso/live/vmlinuz"
+	cp "$W/stage2.img" "$W/d/iso/live/initrd.img"
+	cat > "$W/d/iso/isolinux/isolinux.cfg" <<EOF
+DEFAULT live
+LABEL live
+  MENU LABEL E2E live system (iso9660)
+  KERNEL /live/vmlinuz
+  APPEND initrd=/live/initrd.img console=ttyS0 e2e.case=isolinux
+EOF
+	xorriso -as mkisofs -quiet -V E2EISO -R -J -o "$W/iso.img" "$W/d/iso" 2>/dev/null
+}
+
+# e2e_qemu_x86 FWIMG KERNEL-ARGS QEMU-ARGS...: the QEMU command line, one
+# word a line (read it with mapfile). The serial console is QEMU's stdio:
+# pass "-serial stdio -monitor none" for a program, nothing for a terminal
+# (-nographic then multiplexes the console and the monitor: Ctrl-A X quits).
 e2e_qemu_x86() {
 	local fw=$1 args=$2
 	shift 2
-	printf '%s\n' qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -serial stdio \
-		-monitor none -no-reboot -nic none -kernel "$KERNEL" -initrd "$fw" \
+	printf '%s\n' qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -no-reboot \
+		-nic none -kernel "$KERNEL" -initrd "$fw" \
 		-append "console=ttyS0 quiet panic=-1 $args" "$@"
 }

@@ -68,7 +68,7 @@ boot() {
 	local steps=() s q=()
 	for s in "$@"; do steps+=(--step "$s"); done
 	# shellcheck disable=SC2086
-	mapfile -t q < <(e2e_qemu_x86 "$W/fw.img" "$args" $drives)
+	mapfile -t q < <(e2e_qemu_x86 "$W/fw.img" "$args" -serial stdio -monitor none $drives)
 	python3 "$SRC/test/e2e/qemu-session.py" --log "$W/$name.log" --timeout 120 --term vt220 \
 		"${steps[@]}" -- "${q[@]}" > "$W/$name.steps" 2>&1
 	rc=$?
