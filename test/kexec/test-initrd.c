@@ -17,10 +17,10 @@ static int setup(void **state)
 	size_t len;
 	uint8_t *c = fx_cpio(&len, 40, 3000);
 
-	fx_write("a.cpio", c, len);
+	free(fx_write("a.cpio", c, len));
 	free(c);
 	c = fx_cpio(&len, 3, 100);
-	fx_write("early.cpio", c, len);
+	free(fx_write("early.cpio", c, len));
 	free(c);
 	if (fx_sh("gzip -9 -n -c a.cpio > a.gz && zstd -q -c a.cpio > a.zst && xz --check=crc64 -c a.cpio > a.xz && "
 		  "lzma -c a.cpio > a.lzma && lz4 -l -q -c a.cpio > a.lz4 && bzip2 -c a.cpio > a.bz2") != 0)
