@@ -3,13 +3,15 @@
 # make_sample_images DIR writes DIR/{ext4,gpt,iso,btrfs,xfs,dirty}.img
 # (the last an ext4 whose journal needs recovery). Needs root (xfs and the
 # dirty ext4 are filled through a temporary loop mount, undone before return).
+# UUIDs are fresh each run: btrfs and xfs refuse a second filesystem with a
+# UUID they already know, so fixed ones would collide between runs.
 
-EXT4_UUID=4c1f9a52-6e1b-4d2c-8a77-0b5f3e2d1c01
-BTRFS_UUID=7d2e6f10-3c4b-4a59-9e8d-1f2a3b4c5d02
-XFS_UUID=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c03
-DIRTY_UUID=2b3c4d5e-6f70-4182-93a4-b5c6d7e8f904
-P1_UUID=0f1e2d3c-4b5a-4968-8776-a5b4c3d2e105
-P2_UUID=1a2b3c4d-5e6f-4a0b-9c1d-2e3f4a5b6c06
+EXT4_UUID=$(cat /proc/sys/kernel/random/uuid)
+BTRFS_UUID=$(cat /proc/sys/kernel/random/uuid)
+XFS_UUID=$(cat /proc/sys/kernel/random/uuid)
+DIRTY_UUID=$(cat /proc/sys/kernel/random/uuid)
+P1_UUID=$(cat /proc/sys/kernel/random/uuid)
+P2_UUID=$(cat /proc/sys/kernel/random/uuid)
 
 make_sample_images() {
 	local W=$1 i p
