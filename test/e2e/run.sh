@@ -73,6 +73,7 @@ boot() {
 		"${steps[@]}" -- "${q[@]}" > "$W/$name.steps" 2>&1
 	rc=$?
 	sed 's/^/    /' "$W/$name.steps"
+	timing "$name"
 	got=$(marker "$W/$name.log")
 	if [ $rc -eq 0 ] && [ "$got" = "$exp" ]; then
 		pass "$name: second kernel's command line is '$got'"
@@ -82,20 +83,40 @@ boot() {
 	excerpt "$W/$name.log"
 	return 1
 }
+# TIME lines of a session: kernel start to menu = guest uptime at /init plus
+# host time from that line to the first frame; selection to the second
+# kernel's first console line (printed once its serial console registers).
+timing() {
+	local st=$W/$1.steps up t_init t_menu t_sel t_lin
+	up=$(tr -d '\r' < "$W/$1.log" | sed -n 's/.*: init at \([0-9.]*\)s$/\1/p' | head -1)
+	t_init=$(sed -n 's/^TIME init at .* \([0-9.]*\)$/\1/p' "$st")
+	t_menu=$(sed -n 's/^TIME Boot options .* \([0-9.]*\)$/\1/p' "$st")
+	t_sel=$(sed -n 's/^TIME selected \([0-9.]*\)$/\1/p' "$st")
+	t_lin=$(sed -n 's/^TIME Linux version \([0-9.]*\)$/\1/p' "$st")
+	if [ -n "$up" ] && [ -n "$t_init" ] && [ -n "$t_menu" ]; then
+		awk -v u="$up" -v a="$t_init" -v b="$t_menu" \
+			'BEGIN{printf "    timing: kernel start to menu on screen %.2f s\n", u+b-a}'
+	fi
+	if [ -n "$t_sel" ] && [ -n "$t_lin" ]; then
+		awk -v a="$t_sel" -v b="$t_lin" \
+			'BEGIN{printf "    timing: selection to the second kernel'"'"'s first line %.2f s\n", b-a}'
+	fi
+}
 drive() { echo "-drive file=$W/$1,if=virtio,format=raw"; }
 nvme() { echo "-drive file=$W/$1,if=none,id=nv$2,format=raw -device nvme,serial=e2e$2,drive=nv$2"; }
 # the firmware's menu is on screen and has found this many options
 MENU_UP='expect:Boot options \(:60'
+INIT='expect:init at [0-9.]+s:60'
 SECOND='expect:Linux version:60'
 
 if want 1; then
 	boot grub-autoboot "$E2E_ARGS_grub" "kexboot.timeout=1" "$(drive grub.img)" -- \
-		"$MENU_UP" 'expect:E2E grub second:60' 'mark:options shown' "$SECOND" "expect:$E2E_MARK:60"
+		"$INIT" "$MENU_UP" 'expect:E2E grub second:60' "expect:booting 'E2E grub second':30" 'mark:selected' "$SECOND" "expect:$E2E_MARK:60"
 fi
 
 if want 2; then
 	boot extlinux-menu "$E2E_ARGS_ext" "kexboot.timeout=60" "$(drive extlinux.img)" -- \
-		"$MENU_UP" 'expect:E2E extlinux three:60' 'expect:Booting .* in:30' \
+		"$INIT" "$MENU_UP" 'expect:E2E extlinux three:60' 'expect:Booting .* in:30' \
 		'send:x' 'sleep:1' 'key:down*2' 'sleep:0.5' 'mark:selected' 'key:enter' \
 		"$SECOND" "expect:$E2E_MARK:60"
 	plain "$W/extlinux-menu.log" | grep -q 'E2E extlinux three' || fail "extlinux: entry not on screen"
@@ -110,7 +131,7 @@ if want 3; then
 	else
 		echo "    BLS entry id: $BLS_ID"
 		boot bls-default "$E2E_ARGS_bls" "kexboot.timeout=1 kexboot.default=$BLS_ID" "$(nvme bls.img 0)" -- \
-			"$MENU_UP" 'expect:E2E BLS older:60' "$SECOND" "expect:$E2E_MARK:60"
+			"$INIT" "$MENU_UP" 'expect:E2E BLS older:60' "$SECOND" "expect:$E2E_MARK:60"
 	fi
 fi
 
@@ -122,7 +143,7 @@ fi
 if want 5; then
 	# Enter on the corrupt default: blocked with the reason; Esc, Down, Enter boots the good one
 	if boot corrupt-initrd "$E2E_ARGS_good" "kexboot.timeout=60" "$(drive corrupt.img)" -- \
-		"$MENU_UP" 'expect:E2E good after corrupt:60' 'expect:Booting .* in:30' 'send:x' 'sleep:1' \
+		"$INIT" "$MENU_UP" 'expect:E2E good after corrupt:60' 'expect:Booting .* in:30' 'send:x' 'sleep:1' \
 		'key:enter' 'expect:\[FATAL\] initrd [^ ]*initrd-bad\.img is damaged:30' \
 		'expect:Boot blocked:30' 'mark:refused' 'sleep:1' 'key:escape' 'sleep:1' 'key:down' \
 		'sleep:0.5' 'key:enter' "$SECOND" "expect:$E2E_MARK:60"; then
