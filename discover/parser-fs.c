@@ -44,13 +44,13 @@ int kb_open_in_root_walk(int root_fd, const char *path, int flags)
 	/* Stack of directory fds from the root; stack[0] is root_fd (not owned). */
 	int stack[PATH_MAX / 2];
 	unsigned depth = 0, links = 0;
-	char *rest, *buf;
+	char *rest, *buf, small[256];
 	size_t cap;
 	int r = -ENOENT;
 
 	stack[0] = root_fd;
 	cap = strlen(path) + 1;
-	buf = malloc(cap);
+	buf = cap <= sizeof(small) ? small : malloc(cap);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, path, cap);
@@ -73,8 +73,11 @@ int kb_open_in_root_walk(int root_fd, const char *path, int flags)
 			break;
 		}
 		comp = rest;
-		while (*rest && *rest != '/')
-			rest++;
+		{
+			char *sl = strchr(rest, '/');
+
+			rest = sl ? sl : rest + strlen(rest);
+		}
 		n = (size_t)(rest - comp);
 		if (*rest)
 			*rest++ = '\0';
@@ -126,7 +129,8 @@ int kb_open_in_root_walk(int root_fd, const char *path, int flags)
 			memcpy(nb, target, (size_t)tl);
 			nb[tl] = '/';
 			memcpy(nb + tl + 1, rest, rl + 1);
-			free(buf);
+			if (buf != small)
+				free(buf);
 			buf = rest = nb;
 			if (target[0] == '/')
 				while (depth > 0)
@@ -154,9 +158,14 @@ int kb_open_in_root_walk(int root_fd, const char *path, int flags)
 	}
 	while (depth > 0)
 		close(stack[depth--]);
-	free(buf);
+	if (buf != small)
+		free(buf);
 	return r;
 }
+
+/* Set once the kernel said ENOSYS to openat2: a property of the running
+ * kernel, the same for every caller, so it is kept process-wide. */
+static bool openat2_missing;
 
 /* Open path confined to root_fd's tree (openat2, or the walk on ENOSYS). */
 int kb_open_in_root(int root_fd, const char *path, int flags)
@@ -171,10 +180,16 @@ int kb_open_in_root(int root_fd, const char *path, int flags)
 		path++;
 	if (!*path)
 		path = ".";
+	if (openat2_missing)
+		return kb_open_in_root_walk(root_fd, path, flags);
 	fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 	if (fd >= 0)
 		return (int)fd;
-	if (errno == ENOSYS || errno == EPERM /* seccomp filters */)
+	if (errno == ENOSYS) {
+		openat2_missing = true;
+		return kb_open_in_root_walk(root_fd, path, flags);
+	}
+	if (errno == EPERM /* seccomp filters */)
 		return kb_open_in_root_walk(root_fd, path, flags);
 	if (errno == EAGAIN) /* racing rename: retry once with the walk */
 		return kb_open_in_root_walk(root_fd, path, flags);
@@ -339,10 +354,11 @@ static int fs_list_dir(struct kb_parse_fs *fs, void *ctx, const char *dev, const
 {
 	struct fs_dev *d = fs_lookup(fs, dev);
 	struct dirent *de;
-	char **names;
-	unsigned n = 0, cap = 0;
+	char **names, *blk = NULL;
+	size_t used = 0, cap_blk = 0;
+	unsigned n = 0, cap = 0, i;
 	DIR *dir;
-	int fd;
+	int fd, r = 0;
 
 	if (!d)
 		return -ENODEV;
@@ -351,43 +367,59 @@ static int fs_list_dir(struct kb_parse_fs *fs, void *ctx, const char *dev, const
 		return fd;
 	dir = fdopendir(fd);
 	if (!dir) {
-		int r = -errno;
-
+		r = -errno;
 		close(fd);
 		return r;
 	}
+	/* the names live in one block (a child of the array), stored as offsets
+	 * while it grows and turned into pointers at the end */
 	names = talloc_array(ctx, char *, 0);
 	while (names && (de = readdir(dir))) {
-		char **nn;
+		size_t l;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		if (n >= KB_PARSE_MAX_DIR_ENTRIES) {
-			closedir(dir);
-			talloc_free(names);
-			return -E2BIG;
+			r = -E2BIG;
+			break;
 		}
 		if (n == cap) {
+			char **nn;
+
 			cap = cap ? cap * 2 : 64;
 			nn = talloc_realloc(ctx, names, char *, cap);
 			if (!nn) {
-				talloc_free(names);
-				names = NULL;
+				r = -ENOMEM;
 				break;
 			}
 			names = nn;
 		}
-		names[n] = talloc_strdup(names, de->d_name);
-		if (!names[n]) {
-			talloc_free(names);
-			names = NULL;
-			break;
+		l = strlen(de->d_name) + 1;
+		if (used + l > cap_blk) {
+			char *nb;
+
+			cap_blk = (used + l) * 2 + 1024;
+			nb = talloc_realloc_size(names, blk, cap_blk);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			blk = nb;
 		}
-		n++;
+		memcpy(blk + used, de->d_name, l);
+		names[n++] = (char *)(uintptr_t)used;
+		used += l;
 	}
 	closedir(dir);
 	if (!names)
 		return -ENOMEM;
+	if (r < 0) {
+		talloc_free(names);
+		return r;
+	}
+	for (i = 0; i < n; i++)
+		names[i] = blk + (uintptr_t)names[i];
 	qsort(names, n, sizeof(names[0]), cmp_names);
 	*ret_names = names;
 	*ret_n = n;

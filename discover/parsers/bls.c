@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,82 @@ int kb_version_compare(const char *a, const char *b)
 	return vercmp_from(a + k, b + k);
 }
 
+/* Version sort key (see bls.h). Each round of the comparison loop becomes
+ * one flags byte — bits, most significant first: no '~', not at the end,
+ * no '-', no '^', no '.' (a present separator sorts first, as in the
+ * loop) — then the segment: 0x01 letters 0x00, or 0x02, the length of the
+ * number without leading zeros (4 bytes, big-endian) and its digits. */
+static inline bool a_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool a_alpha(char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static inline bool a_version_char(char c)
+{
+	return a_digit(c) || a_alpha(c) || c == '~' || c == '-' || c == '^' || c == '.';
+}
+
+size_t kb_version_key(unsigned char *out, const char *s)
+{
+	unsigned char *o = out;
+
+	for (;;) {
+		unsigned t = 1, d = 1, c = 1, dot = 1;
+
+		while (*s && !a_version_char(*s))
+			s++;
+		if (*s == '~') {
+			t = 0;
+			s++;
+		}
+		if (!*s) {
+			*o++ = (unsigned char)(t << 4);
+			return (size_t)(o - out);
+		}
+		if (*s == '-') {
+			d = 0;
+			s++;
+		}
+		if (*s == '^') {
+			c = 0;
+			s++;
+		}
+		if (*s == '.') {
+			dot = 0;
+			s++;
+		}
+		*o++ = (unsigned char)(t << 4 | 1u << 3 | d << 2 | c << 1 | dot);
+		if (a_digit(*s)) {
+			const char *e;
+			size_t n;
+
+			while (*s == '0')
+				s++;
+			for (e = s; a_digit(*e); e++)
+				;
+			n = (size_t)(e - s);
+			*o++ = 0x02;
+			*o++ = (unsigned char)(n >> 24);
+			*o++ = (unsigned char)(n >> 16);
+			*o++ = (unsigned char)(n >> 8);
+			*o++ = (unsigned char)n;
+			memcpy(o, s, n);
+			o += n;
+			s = e;
+		} else {
+			*o++ = 0x01;
+			while (a_alpha(*s))
+				*o++ = (unsigned char)*s++;
+			*o++ = 0x00;
+		}
+	}
+}
+
 /* Does id (with or without ".conf") match the loader.conf default glob? */
 bool kb_bls_default_matches(const char *pattern, const char *id)
 {
@@ -227,38 +304,24 @@ char *kb_bls_expand(void *ctx, const char *s, kb_bls_lookup_fn lookup, void *dat
 
 static int add_initrd_word(struct kb_bls_entry *e, char *v, size_t vl)
 {
-	char **n = talloc_realloc(e, e->initrds, char *, e->n_initrds + 1);
-
-	if (!n)
-		return -ENOMEM;
-	e->initrds = n;
-	((char *)v)[vl] = '\0'; /* in place: the separator after the word */
-	n[e->n_initrds] = (char *)v;
-	e->n_initrds++;
+	/* e->initrds has KB_MAX_INITRDS slots inside the entry's chunk */
+	v[vl] = '\0'; /* in place: the separator after the word */
+	e->initrds[e->n_initrds++] = v;
 	return 0;
 }
 
-/* Parse one entry file into an entry. */
-/* Parse one entry file. buf (a talloc buffer, NUL-terminated) becomes the
- * entry's: values are cut out of it in place, saving an allocation each. */
-static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, const char *dir,
-					const char *name, const char *path, char *buf,
-					size_t len, kb_bls_lookup_fn lookup, void *data)
+/* Parse one entry file into e. buf (a NUL-terminated talloc child of e) is
+ * the entry's: values are cut out of it in place, saving an allocation each.
+ * false on allocation failure. */
+static bool parse_entry(struct kb_parse_ctx *pctx, struct kb_bls_entry *e, char *buf, size_t len,
+			kb_bls_lookup_fn lookup, void *data)
 {
-	struct kb_bls_entry *e = talloc_zero(ctx, struct kb_bls_entry);
+	const char *path = e->file;
 	struct kb_lines it;
 	const char *line;
-	size_t n, nl = strlen(name);
+	size_t n;
 	unsigned n_opts = 0;
 
-	if (!e)
-		return NULL;
-	talloc_steal(e, buf);
-	if (nl > 5 && strcmp(name + nl - 5, ".conf") == 0)
-		nl -= 5;
-	e->id = talloc_strndup(e, name, nl);
-	e->file = (char *)path; /* path is stolen by the caller into e */
-	e->dir = (char *)dir; /* owned by the load: see kb_bls_load */
 	kb_lines_init(&it, buf, len);
 	while (kb_lines_next(&it, &line, &n)) {
 		char *v;
@@ -267,8 +330,14 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 
 		if (!n || line[0] == '#')
 			continue;
-		while (kl < n && line[kl] != ' ' && line[kl] != '\t')
-			kl++;
+		{
+			const char *sp = memchr(line, ' ', n), *tab;
+
+			kl = sp ? (size_t)(sp - line) : n;
+			tab = memchr(line, '\t', kl);
+			if (tab)
+				kl = (size_t)(tab - line);
+		}
 		v = (char *)line + kl;
 		vl = n - kl;
 		while (vl && (*v == ' ' || *v == '\t')) {
@@ -321,8 +390,7 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 						v++;
 						vl--;
 					}
-					if (add_initrd_word(e, w, wl) < 0)
-						return NULL;
+					add_initrd_word(e, w, wl);
 				}
 			}
 		} else if (KEY("options")) {
@@ -339,7 +407,7 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 				char *j = talloc_asprintf(e, "%s %.*s", e->options, (int)vl, v);
 
 				if (!j)
-					return NULL;
+					return false;
 				e->options = j;
 			}
 		}
@@ -377,31 +445,131 @@ static struct kb_bls_entry *parse_entry(struct kb_parse_ctx *pctx, void *ctx, co
 			e->options = x;
 		}
 	}
-	return e;
+	return true;
 }
 
-static int entry_cmp(const void *pa, const void *pb)
-{
-	const struct kb_bls_entry *a = *(struct kb_bls_entry *const *)pa;
-	const struct kb_bls_entry *b = *(struct kb_bls_entry *const *)pb;
-	int r;
+/* An entry with its menu-order key: memcmp order of keys is the order of
+ * the specification (entries with sort-key first, by sort-key, machine-id,
+ * version descending; then by id descending), computed once per entry
+ * instead of once per comparison. */
+struct keyed {
+	struct kb_bls_entry *e;
+	unsigned char *k;
+	size_t n;
+};
 
-	/* entries with a sort-key first */
-	r = cmp_int(b->sort_key != NULL, a->sort_key != NULL);
+static int keyed_cmp(const void *pa, const void *pb)
+{
+	const struct keyed *a = *(struct keyed *const *)pa, *b = *(struct keyed *const *)pb;
+	int r = memcmp(a->k, b->k, a->n < b->n ? a->n : b->n);
+
 	if (r)
 		return r;
-	if (a->sort_key && b->sort_key) {
-		r = strcmp(a->sort_key, b->sort_key);
-		if (r)
-			return r;
-		r = strcmp(a->machine_id ? a->machine_id : "", b->machine_id ? b->machine_id : "");
-		if (r)
-			return r;
-		r = kb_version_compare(b->version, a->version); /* descending */
-		if (r)
-			return r;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/* Upper bound of kb_version_key's output for s. */
+static size_t version_key_max(const char *s)
+{
+	return 8 * strlen(s) + 8;
+}
+
+/* The descending part of a key: a version key with every byte inverted
+ * (no version key is a proper prefix of another, so this reverses order). */
+static unsigned char *put_desc_version(unsigned char *o, const char *v)
+{
+	size_t n = kb_version_key(o, v), i;
+
+	for (i = 0; i < n; i++)
+		o[i] = (unsigned char)~o[i];
+	return o + n;
+}
+
+/* Where every id's comparison may start: the ids' common prefix cut back
+ * to a segment boundary (an alphanumeric followed by a separator, both
+ * inside the prefix), as kb_version_compare does for two strings. Usually
+ * the 32-digit machine-id, which would otherwise dominate the keys. */
+static size_t common_id_start(struct kb_bls_entry **entries, unsigned n)
+{
+	const char *first = entries[0]->id;
+	size_t lcp = strlen(first), k;
+	unsigned i;
+
+	for (i = 1; i < n && lcp; i++) {
+		const char *id = entries[i]->id;
+		size_t j = 0;
+
+		while (j < lcp && id[j] == first[j])
+			j++;
+		lcp = j;
 	}
-	return kb_version_compare(b->id, a->id); /* descending */
+	for (k = lcp; k > 0; k--)
+		if (k < lcp && !a_digit(first[k]) && !a_alpha(first[k]) &&
+		    (a_digit(first[k - 1]) || a_alpha(first[k - 1])))
+			break;
+	return k;
+}
+
+static int sort_entries(struct kb_bls_entry **entries, unsigned n)
+{
+	void *tmp = talloc_new(NULL);
+	struct keyed *ks = tmp ? talloc_array(tmp, struct keyed, n) : NULL;
+	struct keyed **ps = tmp ? talloc_array(tmp, struct keyed *, n) : NULL;
+	size_t skip = common_id_start(entries, n), used = 0, cap = 0;
+	unsigned char *blk = NULL;
+	unsigned i;
+
+	if (!ks || !ps) {
+		talloc_free(tmp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct kb_bls_entry *e = entries[i];
+		const char *id = e->id + skip;
+		size_t max = 1 + version_key_max(id);
+		unsigned char *k, *o;
+
+		if (e->sort_key)
+			max += strlen(e->sort_key) + 1 + (e->machine_id ? strlen(e->machine_id) : 0) + 1 + 1 +
+			       (e->version ? version_key_max(e->version) : 0);
+		if (used + max > cap) {
+			/* keys are carved from blocks, not allocated one by one */
+			cap = max > 65536 ? max : 65536;
+			blk = talloc_size(tmp, cap);
+			used = 0;
+			if (!blk) {
+				talloc_free(tmp);
+				return -ENOMEM;
+			}
+		}
+		k = o = blk + used;
+		*o++ = e->sort_key ? 0 : 1; /* entries with a sort-key first */
+		if (e->sort_key) {
+			size_t l = strlen(e->sort_key) + 1;
+
+			memcpy(o, e->sort_key, l);
+			o += l;
+			l = e->machine_id ? strlen(e->machine_id) : 0;
+			memcpy(o, e->machine_id ? e->machine_id : "", l);
+			o += l;
+			*o++ = 0;
+			/* version descending, an entry without version last */
+			*o++ = (unsigned char)~(e->version ? 1u : 0u);
+			if (e->version)
+				o = put_desc_version(o, e->version);
+		}
+		o = put_desc_version(o, id);
+		ks[i].e = e;
+		ks[i].k = k;
+		ks[i].n = (size_t)(o - k);
+		used += ks[i].n;
+		ps[i] = &ks[i];
+	}
+	qsort(ps, n, sizeof(ps[0]), keyed_cmp);
+	for (i = 0; i < n; i++)
+		entries[i] = ps[i]->e;
+	talloc_free(tmp);
+	return 0;
 }
 
 static int load_dir(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const char *dir,
@@ -410,6 +578,7 @@ static int load_dir(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const
 	void *tmp = talloc_new(NULL);
 	char **names = NULL;
 	unsigned n_names = 0, i;
+	size_t dl = strlen(dir);
 	int r;
 
 	if (!tmp)
@@ -417,41 +586,53 @@ static int load_dir(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const
 	r = pctx->fs->list_dir(pctx->fs, tmp, dev, dir, &names, &n_names);
 	if (r < 0)
 		goto out;
+	/* a large directory gets its own pool: each entry is two chunks (the
+	 * entry, its file) that malloc would otherwise serve one by one */
+	if (n_names > 64) {
+		void *dpool = talloc_pool(ctx, n_names < KB_BLS_MAX_ENTRIES ? n_names * 1536u
+									: KB_BLS_MAX_ENTRIES * 1536u);
+
+		if (dpool)
+			ctx = dpool;
+	}
 	for (i = 0; i < n_names; i++) {
 		size_t l = strlen(names[i]);
 		struct kb_bls_entry *e, **ne;
-		char *path, *buf;
+		char *buf;
 		size_t len;
 
-		if (l < 6 || strcmp(names[i] + l - 5, ".conf") != 0 || names[i][0] == '.')
+		if (l < 6 || memcmp(names[i] + l - 5, ".conf", 5) != 0 || names[i][0] == '.')
 			continue;
 		if (*n >= KB_BLS_MAX_ENTRIES) {
 			kb_parse_error(pctx, dir, 0, "entries after %u ignored (KB_BLS_MAX_ENTRIES)",
 				       KB_BLS_MAX_ENTRIES);
 			break;
 		}
-		{
-			size_t dl = strlen(dir);
-
-			path = talloc_size(tmp, dl + l + 2);
-			if (!path) {
-				r = -ENOMEM;
-				goto out;
-			}
-			memcpy(path, dir, dl);
-			path[dl] = '/';
-			memcpy(path + dl + 1, names[i], l + 1);
-		}
-		if (kb_parse_read_config(pctx, ctx, dev, path, &buf, &len) < 0) {
-			talloc_free(path);
-			continue;
-		}
-		e = parse_entry(pctx, ctx, dir, names[i], path, buf, len, lookup, data);
+		/* the entry, its initrd slots, path and id in one chunk */
+		e = talloc_size(ctx, sizeof(*e) + KB_MAX_INITRDS * sizeof(char *) + dl + l + 2 + l - 4);
 		if (!e) {
 			r = -ENOMEM;
 			goto out;
 		}
-		talloc_steal(e, path);
+		talloc_set_name_const(e, "struct kb_bls_entry");
+		memset(e, 0, sizeof(*e));
+		e->initrds = (char **)(e + 1);
+		e->file = (char *)(e->initrds + KB_MAX_INITRDS);
+		memcpy(e->file, dir, dl);
+		e->file[dl] = '/';
+		memcpy(e->file + dl + 1, names[i], l + 1);
+		e->id = e->file + dl + l + 2;
+		memcpy(e->id, names[i], l - 5);
+		e->id[l - 5] = '\0';
+		e->dir = (char *)dir; /* owned by the load: see kb_bls_load */
+		if (kb_parse_read_config(pctx, e, dev, e->file, &buf, &len) < 0) {
+			talloc_free(e);
+			continue;
+		}
+		if (!parse_entry(pctx, e, buf, len, lookup, data)) {
+			r = -ENOMEM;
+			goto out;
+		}
 		if (e->architecture && !kb_arch_matches(e->architecture, pctx->arch)) {
 			talloc_free(e);
 			continue;
@@ -517,8 +698,10 @@ int kb_bls_load(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const cha
 		talloc_free(pool);
 		return r;
 	}
-	if (n > 1)
-		qsort(entries, n, sizeof(entries[0]), entry_cmp);
+	if (n > 1 && sort_entries(entries, n) < 0) {
+		talloc_free(pool);
+		return -ENOMEM;
+	}
 	if (!dev || (pctx->device && pctx->device->id && strcmp(dev, pctx->device->id) == 0))
 		pctx->bls_consumed = true;
 	*ret_entries = entries;
@@ -526,50 +709,63 @@ int kb_bls_load(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const cha
 	return 0;
 }
 
-/* Make an option from an entry found on dev. */
+/* Make an option from an entry found on dev (one chunk: see kb_opt_build). */
 int kb_bls_entry_to_option(struct kb_parse_ctx *pctx, void *ctx, const struct kb_bls_entry *e,
 			   const char *dev, struct kb_option **ret_opt)
 {
-	struct kb_option *opt;
+	struct kb_opt_src src;
 	const char *base = "/";
+	bool prefix = false;
 	unsigned i;
-	int r;
 
 	if (!e->kernel)
 		return -ENOENT;
-	opt = kb_option_new(ctx);
-	if (!opt)
-		return -ENOMEM;
+	if (e->n_initrds > KB_MAX_INITRDS)
+		return -E2BIG;
 	/* Paths are relative to the root of the partition holding the entries.
 	 * Entries under /boot/loader/entries on a root filesystem (kernel-install
 	 * with $BOOT=/boot) name files under /boot: prefer that when the literal
 	 * path does not exist but /boot/<path> does. */
 	if (e->dir && strncmp(e->dir, "/boot/", 6) == 0) {
 		struct kb_file_info info;
-		char *lit = kb_path_join(opt, "/", e->kernel);
-		char *pre = talloc_asprintf(opt, "/boot/%s", e->kernel);
+		char *lit = kb_path_join(NULL, "/", e->kernel);
+		char *pre = talloc_asprintf(NULL, "/boot/%s", e->kernel);
 
 		if (lit && pre && pctx->fs->stat(pctx->fs, dev, lit, &info) < 0 &&
-		    pctx->fs->stat(pctx->fs, dev, pre, &info) == 0)
-			base = "/boot/";
+		    pctx->fs->stat(pctx->fs, dev, pre, &info) == 0) {
+			base = "/boot";
+			prefix = true;
+		}
+		talloc_free(lit);
+		talloc_free(pre);
 	}
-	opt->name = talloc_strdup(opt, e->title && *e->title ? e->title : e->id);
-	/* the entry's paths are all relative to base (absolute or not) */
-#define IN_BASE(p) (*base == '/' && !base[1] ? (p) : talloc_asprintf(opt, "%s%s", base, (p)))
-	r = kb_res_set(pctx, opt, &opt->kernel, dev, "/", IN_BASE(e->kernel));
-	for (i = 0; r == 0 && i < e->n_initrds; i++)
-		r = kb_option_add_initrd(pctx, opt, dev, "/", IN_BASE(e->initrds[i]));
-	if (r == 0 && e->devicetree)
-		r = kb_res_set(pctx, opt, &opt->dtb, dev, "/", IN_BASE(e->devicetree));
-#undef IN_BASE
-	if (r == 0 && e->options)
-		opt->args = talloc_strdup(opt, e->options);
-	if (r < 0 || !opt->name) {
-		talloc_free(opt);
-		return r < 0 ? r : -ENOMEM;
+	memset(&src, 0, offsetof(struct kb_opt_src, initrds));
+	src.n_initrds = 0;
+	src.name = e->title && *e->title ? e->title : e->id;
+	src.name_len = strlen(src.name);
+	/* the entry's paths are all relative to base (absolute or not); under
+	 * the /boot prefix a path is never a URL */
+#define SET(res, p)                                                            \
+	do {                                                                   \
+		kb_res_src_set(&(res), dev, base, (p), strlen(p));             \
+		if (prefix) {                                                  \
+			(res).kind = KB_RES_DEVICE;                            \
+			(res).dir_always = true;                               \
+		}                                                              \
+	} while (0)
+	SET(src.kernel, e->kernel);
+	for (i = 0; i < e->n_initrds; i++)
+		SET(src.initrds[i], e->initrds[i]);
+	src.n_initrds = e->n_initrds;
+	if (e->devicetree)
+		SET(src.dtb, e->devicetree);
+#undef SET
+	if (e->options) {
+		src.has_args = true;
+		src.args[0] = e->options;
+		src.args_len[0] = strlen(e->options);
 	}
-	*ret_opt = opt;
-	return 0;
+	return kb_opt_build(pctx, ctx, &src, ret_opt);
 }
 
 static void read_loader_conf(struct kb_parse_ctx *pctx, void *ctx, const char *path,
@@ -637,7 +833,7 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 		if (conf)
 			read_loader_conf(pctx, tmp, conf, &def);
 	}
-	pool = talloc_pool(pctx->ctx, n * 768u);
+	pool = talloc_pool(pctx->ctx, kb_option_pool_size(n));
 	if (!pool) {
 		r = -ENOMEM;
 		goto out;

@@ -27,7 +27,8 @@ struct kb_bls_entry {
 	char *architecture;
 	char *kernel;       /* `linux` path as written, NULL if absent */
 	char *efi;          /* `efi` path as written, NULL if absent */
-	char **initrds;     /* `initrd` paths in order (several keys, several per key) */
+	char **initrds;     /* `initrd` paths in order (several keys, several per key;
+	                     * at most KB_MAX_INITRDS slots, inside the entry) */
 	unsigned n_initrds;
 	char *devicetree;
 	char *options;      /* every `options` line joined by one space, expanded
@@ -67,6 +68,12 @@ int kb_bls_entry_to_option(struct kb_parse_ctx *pctx, void *ctx, const struct kb
 /* Compare two version strings as the UAPI Version Format Specification
  * (systemd's strverscmp_improved) does: <0, 0, >0. */
 int kb_version_compare(const char *a, const char *b);
+
+/* Write a byte string to out (at least 8 * strlen(s) + 8 bytes) whose
+ * memcmp order is kb_version_compare's order (a key is never a proper
+ * prefix of another); returns its length. Sorting computes it once per
+ * entry instead of comparing versions once per comparison. */
+size_t kb_version_key(unsigned char *out, const char *s);
 
 /* Does id match the loader.conf `default` glob pattern? */
 bool kb_bls_default_matches(const char *pattern, const char *id);
