@@ -74,10 +74,12 @@ fi
 "$DISCOVER" --socket "$W/kb.sock" --runtime-dir "$W/run" --devices 'kb-no-such-device*' \
 	--dry-run --no-autoboot --config /dev/null --cmdline /dev/null --log-file "$W/log" &
 DPID=$!
-for _ in $(seq 50); do [[ -S $W/kb.sock ]] && break; sleep 0.1; done
-[[ -S $W/kb.sock ]] || { echo "FAIL: daemon did not start"; cat "$W/log"; exit 1; }
-id1=$("$CTL" --socket "$W/kb.sock" add --name "First" --kernel /boot/vmlinuz-1) || { echo "FAIL: add"; exit 1; }
-id2=$("$CTL" --socket "$W/kb.sock" add --name "Second" --kernel /boot/vmlinuz-2) || { echo "FAIL: add"; exit 1; }
+# ready when it answers (the socket file appears before listen())
+for _ in $(seq 100); do "$CTL" --socket "$W/kb.sock" status >/dev/null 2>&1 && break; sleep 0.1; done
+"$CTL" --socket "$W/kb.sock" status >/dev/null || { echo "FAIL: daemon did not start"; cat "$W/log"; exit 1; }
+id1=$("$CTL" --socket "$W/kb.sock" add --name "First" --kernel /boot/vmlinuz-1) &&
+id2=$("$CTL" --socket "$W/kb.sock" add --name "Second" --kernel /boot/vmlinuz-2) ||
+	{ echo "FAIL: kexboot-ctl add; daemon log:"; cat "$W/log"; exit 1; }
 [[ $id1 == *:* ]] || { echo "FAIL: expected an id with ':' for this test, got '$id1'"; fail=1; }
 
 ids=$(printf '%s\n' "$id1" "$id2" | sort | tr '\n' ' ')
