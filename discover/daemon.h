@@ -5,6 +5,7 @@
 #define KB_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lib/event.h"
@@ -18,6 +19,8 @@ struct kb_config;
 struct kb_config_store;
 struct kb_autoboot;
 struct kb_auth_limiter;
+struct kb_network;
+struct kb_boot_job;
 
 struct kb_daemon_opts {
 	const char *socket_path;
@@ -32,6 +35,10 @@ struct kb_daemon_opts {
 	gid_t group; /* clients in this group are privileged; (gid_t)-1 = root only */
 	const char *arch;
 	const char *compatible;
+	const char **iface_globs; /* --interfaces: network interfaces to configure (none if empty) */
+	unsigned n_iface_globs;
+	uint64_t download_max;    /* --download-max: bytes per downloaded file (0: built-in) */
+	const char *dhcp_hook;    /* --dhcp-hook: the script udhcpc runs */
 };
 
 struct kb_daemon {
@@ -45,6 +52,8 @@ struct kb_daemon {
 	struct kb_source *autoboot_timer;
 	struct kb_auth_limiter *auth;   /* restricted-mode password attempts */
 	struct kx_sys *kx;              /* the engine's backend (real, or recording for tests) */
+	struct kb_network *network;     /* interfaces, DHCP, downloads (discover/network.h) */
+	struct kb_boot_job *boot_job;   /* a boot waiting for its downloads (boot.c), NULL if none */
 };
 
 /* server.c */
@@ -91,13 +100,23 @@ int kb_devices_remove_user(struct kb_devices *devs, const char *id);
 /* Resolve a resource to a local file path (under ctx); NULL + errno (ENODEV: device
  * gone, EREMOTE: network resource not yet fetched). */
 char *kb_devices_resolve(struct kb_devices *devs, void *ctx, const struct kb_resource *res);
+/* Publish or update a network device (copied; its id is the interface name). 0 or -errno. */
+int kb_devices_net_update(struct kb_devices *devs, const struct kb_device *dev);
+/* Replace a network device's options with opts[0..n) (stolen; n 0 withdraws them). */
+int kb_devices_net_set_options(struct kb_devices *devs, const char *id, struct kb_option **opts,
+			       unsigned n);
+/* Withdraw a network device and its options. */
+void kb_devices_net_remove(struct kb_devices *devs, const char *id);
 
 /* boot.c */
 
 /* Handle BOOT and CHECK requests (privilege already checked). */
 void kb_boot_request(struct kb_daemon *d, struct kb_client *cl, const struct kb_msg *msg);
-/* Autoboot: boot option id now (no client). Returns the status. */
+/* Autoboot: boot option id now (no client). Returns the status (0 also when
+ * the boot goes on after downloads). */
 int kb_boot_autoboot(struct kb_daemon *d, const char *id);
+/* Cancel a boot waiting for downloads (says why to its client). */
+void kb_boot_cancel_pending(struct kb_daemon *d, const char *why);
 
 /* settings.c (autoboot glue) */
 

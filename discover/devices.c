@@ -500,3 +500,65 @@ char *kb_devices_resolve(struct kb_devices *devs, void *ctx, const struct kb_res
 	free(real);
 	return out;
 }
+
+int kb_devices_net_update(struct kb_devices *devs, const struct kb_device *dev)
+{
+	struct dev_entry *e = find_entry(devs, dev->id);
+	struct kb_device *copy;
+
+	if (e && e->bd)
+		return -EEXIST; /* a block device of that name */
+	if (!e) {
+		e = new_entry(devs, dev->id, KB_DEVICE_NETWORK);
+		if (!e)
+			return -ENOMEM;
+	}
+	copy = kb_device_dup(e, dev);
+	if (!copy)
+		return -ENOMEM;
+	copy->type = KB_DEVICE_NETWORK;
+	talloc_free(e->dev);
+	e->dev = copy;
+	publish_device(devs, e);
+	return 0;
+}
+
+int kb_devices_net_set_options(struct kb_devices *devs, const char *id, struct kb_option **opts,
+			       unsigned n)
+{
+	struct dev_entry *e = find_entry(devs, id);
+	struct kb_msg msg = { .type = KB_MSG_OPTION_ADD };
+	unsigned i;
+
+	if (!e || e->bd)
+		return -ENOENT;
+	withdraw_options(devs, e);
+	if (n) {
+		e->opts = talloc_array(e, struct kb_option *, n);
+		if (!e->opts)
+			return -ENOMEM;
+		for (i = 0; i < n; i++) {
+			e->opts[i] = talloc_steal(e->opts, opts[i]);
+			e->opts[i]->order = i;
+			msg.u.option = e->opts[i];
+			kb_server_broadcast(devs->d->server, &msg);
+		}
+		e->n_opts = n;
+	}
+	kb_options_changed(devs->d);
+	return 0;
+}
+
+void kb_devices_net_remove(struct kb_devices *devs, const char *id)
+{
+	struct dev_entry *e = find_entry(devs, id);
+	struct kb_msg msg = { .type = KB_MSG_DEVICE_REMOVE };
+
+	if (!e || e->bd)
+		return;
+	withdraw_options(devs, e);
+	msg.u.id.id = e->dev->id;
+	kb_server_broadcast(devs->d->server, &msg);
+	talloc_free(e);
+	kb_options_changed(devs->d);
+}

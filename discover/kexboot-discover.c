@@ -16,6 +16,7 @@
 #include <config.h>
 #include "discover/block.h"
 #include "discover/daemon.h"
+#include "discover/network.h"
 #include "discover/settings.h"
 #include "kexec-core/kexec.h"
 #include "lib/log.h"
@@ -33,6 +34,10 @@ static void usage(FILE *f)
 		"  --config FILE        defaults file (default /etc/kexboot.conf)\n"
 		"  --cmdline FILE       kernel command line with kexboot.* overrides (default /proc/cmdline)\n"
 		"  --devices GLOB       only block devices whose kernel name matches (repeatable)\n"
+		"  --interfaces GLOB    configure network interfaces whose name matches (repeatable;\n"
+		"                       none without it) and boot from what DHCP offers\n"
+		"  --download-max BYTES refuse downloaded files larger than this\n"
+		"  --dhcp-hook FILE     the script udhcpc runs (default " KB_UDHCPC_HOOK ")\n"
 		"  --group NAME         members may boot and configure (socket mode 0660)\n"
 		"  --no-autoboot        never boot without being asked\n"
 		"  --dry-run            check and report, never load or jump\n"
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_SOCKET = 256, OPT_RUNTIME, OPT_STATE, OPT_CONFIG, OPT_CMDLINE, OPT_DEVICES, OPT_GROUP,
 	       OPT_NO_AUTOBOOT, OPT_DRY_RUN, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_SYSLOG,
-	       OPT_KEXEC_SYSROOT, OPT_HELP, OPT_VERSION };
+	       OPT_KEXEC_SYSROOT, OPT_INTERFACES, OPT_DOWNLOAD_MAX, OPT_DHCP_HOOK, OPT_HELP, OPT_VERSION };
 	static const struct option long_opts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "runtime-dir", required_argument, NULL, OPT_RUNTIME },
@@ -110,6 +115,9 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "devices", required_argument, NULL, OPT_DEVICES },
+		{ "interfaces", required_argument, NULL, OPT_INTERFACES },
+		{ "download-max", required_argument, NULL, OPT_DOWNLOAD_MAX },
+		{ "dhcp-hook", required_argument, NULL, OPT_DHCP_HOOK },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "no-autoboot", no_argument, NULL, OPT_NO_AUTOBOOT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -138,6 +146,7 @@ int main(int argc, char **argv)
 	d->opts.cmdline_file = "/proc/cmdline";
 	d->opts.group = (gid_t)-1;
 	d->opts.globs = talloc_zero_array(d, const char *, KB_MAX_GLOBS);
+	d->opts.iface_globs = talloc_zero_array(d, const char *, KB_MAX_GLOBS);
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SOCKET: d->opts.socket_path = optarg; break;
@@ -153,6 +162,26 @@ int main(int argc, char **argv)
 			}
 			d->opts.globs[d->opts.n_globs++] = optarg;
 			break;
+		case OPT_INTERFACES:
+			if (d->opts.n_iface_globs >= KB_MAX_GLOBS) {
+				fprintf(stderr, "kexboot-discover: more than %d --interfaces patterns\n",
+					KB_MAX_GLOBS);
+				return 2;
+			}
+			d->opts.iface_globs[d->opts.n_iface_globs++] = optarg;
+			break;
+		case OPT_DOWNLOAD_MAX: {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (*end || !v || optarg[0] == '-') {
+				fprintf(stderr, "kexboot-discover: --download-max wants bytes, not '%s'\n", optarg);
+				return 2;
+			}
+			d->opts.download_max = v;
+			break;
+		}
+		case OPT_DHCP_HOOK: d->opts.dhcp_hook = optarg; break;
 		case OPT_GROUP:
 			gr = getgrnam(optarg);
 			if (!gr) {
@@ -226,10 +255,14 @@ int main(int argc, char **argv)
 	r = kb_devices_rescan(d->devices);
 	if (r < 0)
 		log_warn("initial scan: %s", strerror(-r));
+	d->network = kb_network_new(d);
+	if (!d->network)
+		log_err("network boot unavailable: %m");
 
 	r = kb_loop_run(d->loop);
 
 	/* unmount before anything else goes */
+	TALLOC_FREE(d->network);
 	TALLOC_FREE(d->devices);
 	TALLOC_FREE(d->server);
 	talloc_free(root);

@@ -3,3 +3,4 @@ include discover/parsers/local.mk
 include discover/block.mk
 include discover/config.mk
 include discover/daemon.mk
+include discover/network.mk

@@ -94,6 +94,7 @@ const struct kb_parser *const kb_parsers[] = {
 	&kb_parser_syslinux,
 	&kb_parser_yaboot,
 	&kb_parser_kboot,
+	&kb_parser_ipxe, /* no config paths: network scripts only */
 	NULL,
 };
 

@@ -127,6 +127,7 @@ extern const struct kb_parser kb_parser_uki;
 extern const struct kb_parser kb_parser_syslinux;
 extern const struct kb_parser kb_parser_yaboot;
 extern const struct kb_parser kb_parser_kboot;
+extern const struct kb_parser kb_parser_ipxe;
 
 /* Start a parse run (pctx zeroed and filled). */
 void kb_parse_ctx_init(struct kb_parse_ctx *pctx, void *ctx, struct kb_parse_fs *fs,
