@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <talloc.h>
 
 #include "discover/parsers/grub2.h"
+#include "discover/parsers/util.h"
 
 /* ---- devices and paths ---- */
 
@@ -205,17 +207,14 @@ static void resolve_spec(struct g2_interp *ip, const char *spec, struct devref *
 	*ret_path = spec;
 }
 
-/* path made absolute and normalised (no "//", ".", ".." above "/"), under
- * ctx: the same rules as kb_path_normalise, with one allocation. */
-static char *norm_path(void *ctx, const char *path)
+/* path made absolute and normalised (no "//", ".", ".." above "/") into out
+ * (room for strlen(path) + 2 bytes): the same rules as kb_path_normalise.
+ * Returns the length. */
+static size_t norm_into(char *out, const char *path)
 {
-	size_t len = strlen(path), o = 0;
-	char stackbuf[512];
-	char *out = len + 2 <= sizeof(stackbuf) ? stackbuf : talloc_size(NULL, len + 2), *r;
 	const char *p = path;
+	size_t o = 0;
 
-	if (!out)
-		return NULL;
 	out[o++] = '/';
 	while (*p) {
 		const char *st;
@@ -246,48 +245,143 @@ static char *norm_path(void *ctx, const char *path)
 	}
 	if (o > 1 && out[o - 1] == '/')
 		o--;
-	r = talloc_strndup(ctx, out, o);
-	if (out != stackbuf)
-		talloc_free(out);
-	return r;
+	out[o] = '\0';
+	return o;
 }
 
-/* Fill res (strings under owner) from a GRUB file name. */
-static int make_resource(struct g2_interp *ip, void *owner, struct kb_resource *res, const char *spec)
+/* norm_into, the result under ctx. */
+static char *norm_path(void *ctx, const char *path)
+{
+	char *out = talloc_size(ctx, strlen(path) + 2);
+
+	if (out)
+		norm_into(out, path);
+	return out;
+}
+
+/* norm_into, the result in the tmp arena (released with the command). */
+static char *norm_tmp(struct g2_interp *ip, const char *path, size_t *ret_len)
+{
+	char *out = g2_alloc(&ip->tmp, strlen(path) + 2);
+	size_t n = 0;
+
+	if (out)
+		n = norm_into(out, path);
+	if (ret_len)
+		*ret_len = n;
+	return out;
+}
+
+/* A file resolved for an entry, strings in the tmp arena. */
+struct rtmp {
+	uint32_t kind;
+	const char *dev; /* device id (NULL = own) or unresolved marker */
+	const char *path;
+	size_t path_len;
+};
+
+/* Resolve a GRUB file name for an entry (the refusals of make_resource). */
+static int resolve_resource(struct g2_interp *ip, const char *spec, struct rtmp *out)
 {
 	struct devref ref;
 	const char *path;
+	size_t n;
 	char *np;
 
 	resolve_spec(ip, spec, &ref, &path);
-	memset(res, 0, sizeof(*res));
-	np = norm_path(owner, path);
+	np = norm_tmp(ip, path, &n);
 	if (!np)
 		return -ENOMEM;
-	if (strlen(np) > KB_MAX_PATH_LEN) {
-		g2_error(ip, 0, "refusing a path of %zu bytes (KB_MAX_PATH_LEN is %u)", strlen(np),
+	if (n > KB_MAX_PATH_LEN) {
+		g2_error(ip, 0, "refusing a path of %zu bytes (KB_MAX_PATH_LEN is %u)", n,
 			 KB_MAX_PATH_LEN);
-		talloc_free(np);
 		return -ENAMETOOLONG;
 	}
 	switch (ref.kind) {
 	case R_DEVICE:
-		res->kind = KB_RES_DEVICE;
-		res->device = talloc_strdup(owner, ref.dev ? ref.dev : ip->own_dev);
-		res->path = np;
-		return res->device ? 0 : -ENOMEM;
+		out->kind = KB_RES_DEVICE;
+		out->dev = ref.dev;
+		out->path = np;
+		out->path_len = n;
+		return 0;
 	case R_UNRESOLVED:
-		res->kind = KB_RES_UNRESOLVED;
-		res->unresolved = talloc_strdup(owner, ref.marker);
-		res->path = np;
-		return res->unresolved ? 0 : -ENOMEM;
-	case R_URL:
-		res->kind = KB_RES_URL;
-		res->url = talloc_asprintf(owner, "%s%s", ref.url_base, np);
-		talloc_free(np);
-		return res->url ? 0 : -ENOMEM;
+		out->kind = KB_RES_UNRESOLVED;
+		out->dev = ref.marker;
+		out->path = np;
+		out->path_len = n;
+		return 0;
+	case R_URL: {
+		size_t bl = strlen(ref.url_base);
+		char *u = g2_alloc(&ip->tmp, bl + n + 1);
+
+		if (!u)
+			return -ENOMEM;
+		memcpy(u, ref.url_base, bl);
+		memcpy(u + bl, np, n + 1);
+		out->kind = KB_RES_URL;
+		out->dev = NULL;
+		out->path = u;
+		out->path_len = bl + n;
+		return 0;
+	}
 	}
 	return -EINVAL;
+}
+
+/* Room for n bytes and a NUL in a reusable slot of the entry arena (the
+ * old contents are not kept). */
+static bool sbuf_reserve(struct g2_interp *ip, struct g2_sbuf *b, size_t n)
+{
+	if (b->cap < n + 1) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		char *p;
+
+		while (cap < n + 1)
+			cap *= 2;
+		p = g2_alloc(&ip->ent, cap);
+		if (!p)
+			return false;
+		b->s = p;
+		b->cap = cap;
+	}
+	return true;
+}
+
+/* Copy s[0..n) into a reusable slot of the entry arena. */
+static bool sbuf_set(struct g2_interp *ip, struct g2_sbuf *b, const char *s, size_t n)
+{
+	if (!sbuf_reserve(ip, b, n))
+		return false;
+	memmove(b->s, s, n);
+	b->s[n] = '\0';
+	b->len = n;
+	return true;
+}
+
+/* Store a resolved file into an entry slot. */
+static int res_store(struct g2_interp *ip, struct g2_res *dst, const struct rtmp *src)
+{
+	dst->kind = KB_RES_NONE;
+	dst->own = src->kind == KB_RES_DEVICE && !src->dev;
+	if (src->dev && !sbuf_set(ip, &dst->dev, src->dev, strlen(src->dev)))
+		return -ENOMEM;
+	if (!sbuf_set(ip, &dst->path, src->path, src->path_len))
+		return -ENOMEM;
+	dst->kind = src->kind;
+	return 0;
+}
+
+/* Describe an entry slot for kb_opt_build. */
+static void res_src(struct g2_interp *ip, struct kb_res_src *d, const struct g2_res *r)
+{
+	memset(d, 0, sizeof(*d));
+	d->kind = r->kind;
+	d->path = r->path.s;
+	d->path_len = r->path.len;
+	if (r->kind == KB_RES_DEVICE)
+		d->dev = r->own ? ip->own_dev : r->dev.s;
+	else if (r->kind == KB_RES_UNRESOLVED)
+		d->unresolved = r->dev.s;
 }
 
 /* Resolve a GRUB file name to a present device and a normalised path. */
@@ -346,11 +440,10 @@ static int stat_spec(struct g2_interp *ip, const char *spec, struct kb_file_info
 	resolve_spec(ip, spec, &ref, &path);
 	if (ref.kind != R_DEVICE)
 		return -ENOENT;
-	np = norm_path(NULL, path);
+	np = norm_tmp(ip, path, NULL);
 	if (!np)
 		return -ENOMEM;
 	r = ip->pctx->fs->stat(ip->pctx->fs, ref.dev, np, info);
-	talloc_free(np);
 	return r;
 }
 
@@ -1002,7 +1095,7 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 		unsigned first = menu->n;
 		/* configfile in an entry's body (openSUSE snapshots): the file's
 		 * entries join the menu after the entry that loads them */
-		struct kb_option *entry = ip->entry;
+		struct g2_entry *entry = ip->entry;
 		struct g2_menu *entry_menu = ip->entry_menu;
 		unsigned entry_item = ip->entry_item;
 
@@ -1164,7 +1257,8 @@ static int cmd_load_env(struct g2_interp *ip, unsigned argc, char **argv)
 
 static int cmd_linux(struct g2_interp *ip, unsigned argc, char **argv)
 {
-	struct kb_option *o = ip->entry;
+	struct g2_entry *o = ip->entry;
+	struct rtmp rt;
 	unsigned i = 1;
 
 	if (!o)
@@ -1176,25 +1270,20 @@ static int cmd_linux(struct g2_interp *ip, unsigned argc, char **argv)
 		g2_error(ip, 0, "%s: filename expected", argv[0]);
 		return 1;
 	}
-	talloc_free(o->kernel.device);
-	talloc_free(o->kernel.path);
-	talloc_free(o->kernel.url);
-	talloc_free(o->kernel.unresolved);
-	if (make_resource(ip, o, &o->kernel, argv[i]) < 0) {
-		memset(&o->kernel, 0, sizeof(o->kernel));
+	if (resolve_resource(ip, argv[i], &rt) < 0 || res_store(ip, &o->kernel, &rt) < 0) {
+		o->kernel.kind = KB_RES_NONE;
 		return 1;
 	}
-	talloc_free(o->args);
-	o->args = NULL;
+	o->has_args = false;
 	if (i + 1 < argc) {
 		size_t len = 0, k;
 		char *p;
 
 		for (k = i + 1; k < argc; k++)
 			len += strlen(argv[k]) + 1;
-		o->args = p = talloc_size(o, len);
-		if (!p)
+		if (!sbuf_reserve(ip, &o->args, len))
 			return 1;
+		p = o->args.s;
 		for (k = i + 1; k < argc; k++) {
 			size_t n = strlen(argv[k]);
 
@@ -1204,18 +1293,18 @@ static int cmd_linux(struct g2_interp *ip, unsigned argc, char **argv)
 			p += n;
 		}
 		*p = '\0';
+		o->args.len = (size_t)(p - o->args.s);
+		o->has_args = true;
 	}
 	/* loading a kernel drops the initrd loaded with the previous one */
-	talloc_free(o->initrds);
-	o->initrds = NULL;
 	o->n_initrds = 0;
 	return 0;
 }
 
 static int cmd_initrd(struct g2_interp *ip, unsigned argc, char **argv)
 {
-	struct kb_option *o = ip->entry;
-	struct kb_resource *rs;
+	struct g2_entry *o = ip->entry;
+	struct rtmp rs[KB_MAX_INITRDS];
 	unsigned i, n = 0;
 
 	if (!o)
@@ -1233,9 +1322,6 @@ static int cmd_initrd(struct g2_interp *ip, unsigned argc, char **argv)
 			 KB_MAX_INITRDS);
 		return 1;
 	}
-	rs = talloc_zero_array(o, struct kb_resource, argc - 1);
-	if (!rs)
-		return 1;
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
 
@@ -1248,21 +1334,23 @@ static int cmd_initrd(struct g2_interp *ip, unsigned argc, char **argv)
 			if (c)
 				f = c + 1;
 		}
-		if (make_resource(ip, rs, &rs[n], f) < 0) {
-			talloc_free(rs);
-			return 1;
-		}
+		if (resolve_resource(ip, f, &rs[n]) < 0)
+			return 1; /* the initrds loaded before stay */
 		n++;
 	}
-	talloc_free(o->initrds);
-	o->initrds = rs;
+	for (i = 0; i < n; i++)
+		if (res_store(ip, &o->initrds[i], &rs[i]) < 0) {
+			o->n_initrds = 0;
+			return 1;
+		}
 	o->n_initrds = n;
 	return 0;
 }
 
 static int cmd_devicetree(struct g2_interp *ip, unsigned argc, char **argv)
 {
-	struct kb_option *o = ip->entry;
+	struct g2_entry *o = ip->entry;
+	struct rtmp rt;
 
 	if (!o)
 		return 0;
@@ -1270,12 +1358,8 @@ static int cmd_devicetree(struct g2_interp *ip, unsigned argc, char **argv)
 		g2_error(ip, 0, "devicetree: filename expected");
 		return 1;
 	}
-	talloc_free(o->dtb.device);
-	talloc_free(o->dtb.path);
-	talloc_free(o->dtb.url);
-	talloc_free(o->dtb.unresolved);
-	if (make_resource(ip, o, &o->dtb, argv[1]) < 0) {
-		memset(&o->dtb, 0, sizeof(o->dtb));
+	if (resolve_resource(ip, argv[1], &rt) < 0 || res_store(ip, &o->dtb, &rt) < 0) {
+		o->dtb.kind = KB_RES_NONE;
 		return 1;
 	}
 	return 0;
@@ -1369,8 +1453,9 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 {
 	struct menu_args ma;
 	struct g2_menu_item *it;
-	struct kb_option *o;
+	struct g2_entry *o;
 	struct g2_frame *fr;
+	struct g2_mark m;
 
 	*ret_run_body = false;
 	if (ip->entry) {
@@ -1382,15 +1467,22 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 	it = menu_add(ip, ma.title, ma.id);
 	if (!it)
 		return -E2BIG;
-	o = talloc_zero(ip->mem, struct kb_option);
-	if (!o)
-		return -ENOMEM;
-	o->name = talloc_strdup(o, ma.title);
+	m = g2_arena_mark(&ip->ent);
+	o = g2_alloc(&ip->ent, sizeof(*o));
 	fr = g2_alloc(&ip->tmp, sizeof(*fr));
-	if (!o->name || !fr || g2_env_push(ip, true) < 0) {
-		talloc_free(o);
+	if (!o || !fr || !it->title || g2_env_push(ip, true) < 0) {
+		g2_arena_release(&ip->ent, m);
 		return -ENOMEM;
 	}
+	o->title = it->title;
+	o->mark = m;
+	o->kernel.kind = KB_RES_NONE;
+	o->dtb.kind = KB_RES_NONE;
+	o->kernel.dev.cap = o->kernel.path.cap = o->dtb.dev.cap = o->dtb.path.cap = 0;
+	o->n_initrds = 0;
+	memset(o->initrds, 0, sizeof(o->initrds));
+	o->has_args = false;
+	o->args.cap = 0;
 	/* GRUB passes the entry's words (title first) as $1, $2, ... */
 	fr->argc = ma.n_pos;
 	fr->argv = ma.pos;
@@ -1403,21 +1495,42 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 	return 0;
 }
 
-/* End a menu entry after its body ran. */
+/* End a menu entry after its body ran: lay its option out in one chunk. */
 void g2_menuentry_end(struct g2_interp *ip)
 {
 	struct g2_menu_item *it = &ip->entry_menu->items[ip->entry_item];
-	struct kb_option *o = ip->entry;
+	struct g2_entry *o = ip->entry;
+	struct kb_opt_src src;
+	struct kb_option *opt;
+	unsigned i;
 
 	ip->frame = ip->frame->prev;
 	g2_env_pop(ip);
 	ip->entry = NULL;
 	ip->entry_menu = NULL;
 	if (o->kernel.kind == KB_RES_NONE) {
-		talloc_free(o); /* chainloader, fwsetup, ...: nothing kexec can boot */
+		/* chainloader, fwsetup, ...: nothing kexec can boot */
+		g2_arena_release(&ip->ent, o->mark);
 		return;
 	}
-	it->opt = o;
+	memset(&src, 0, offsetof(struct kb_opt_src, initrds));
+	src.name = o->title;
+	src.name_len = strlen(o->title);
+	src.has_args = o->has_args;
+	if (o->has_args) {
+		src.args[0] = o->args.s;
+		src.args_len[0] = o->args.len;
+	}
+	src.args[1] = "";
+	res_src(ip, &src.kernel, &o->kernel);
+	res_src(ip, &src.dtb, &o->dtb);
+	for (i = 0; i < o->n_initrds; i++)
+		res_src(ip, &src.initrds[i], &o->initrds[i]);
+	src.n_initrds = o->n_initrds;
+	src.is_default = false;
+	if (kb_opt_build(ip->pctx, ip->mem, &src, &opt) == 0)
+		it->opt = opt;
+	g2_arena_release(&ip->ent, o->mark);
 }
 
 /* Begin a submenu: a new menu level and an exported-only context. */

@@ -225,11 +225,35 @@ enum g2_ctl {
 	G2_CTL_RETURN,
 	G2_CTL_EXIT,
 };
-struct g2_resource_spec; /* see grub2-builtins.c */
+/* A string slot reused across rewrites (arena-backed; grows geometrically
+ * so repeated rewrites leave bounded garbage). */
+struct g2_sbuf {
+	char *s;
+	size_t len, cap;
+};
+/* A kernel/initrd/devicetree file of the entry being built. */
+struct g2_res {
+	uint32_t kind;          /* enum kb_resource_kind */
+	bool own;               /* KB_RES_DEVICE on the config's own device */
+	struct g2_sbuf dev;     /* device id (not own) or unresolved marker */
+	struct g2_sbuf path;    /* normalised path, or the whole URL */
+};
+/* The menu entry whose body is running: strings in the ip->ent arena,
+ * laid out as one kb_option chunk (kb_opt_build) when the body ends. */
+struct g2_entry {
+	const char *title;
+	struct g2_mark mark;    /* ip->ent position before this entry */
+	struct g2_res kernel, dtb;
+	struct g2_res initrds[KB_MAX_INITRDS];
+	unsigned n_initrds;
+	bool has_args;
+	struct g2_sbuf args;
+};
 struct g2_interp {
 	struct kb_parse_ctx *pctx;
 	void *mem;                 /* talloc context owning the run */
 	struct g2_arena ast, tmp, keep;
+	struct g2_arena ent;       /* entries being built (stack order) */
 	struct g2_env *env;
 	struct g2_env *global;     /* the file's top-level context */
 	struct g2_frame *frame;
@@ -239,7 +263,7 @@ struct g2_interp {
 	struct g2_menu *top_menu;
 	unsigned menu_depth;
 	unsigned n_menu_items;
-	struct kb_option *entry;   /* entry being built, NULL outside menuentry bodies */
+	struct g2_entry *entry;    /* entry being built, NULL outside menuentry bodies */
 	struct g2_menu *entry_menu; /* the menu holding the entry being built ... */
 	unsigned entry_item;        /* ... at this index (items may move) */
 	struct kb_option *cf_default; /* default chosen by a configfile's own menu */
