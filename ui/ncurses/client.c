@@ -192,6 +192,7 @@ static void set_autoboot(struct ui *ui, struct kb_autoboot_state *ab)
 	} else {
 		TALLOC_FREE(ui->countdown);
 	}
+	ui_main_autoboot_changed(ui);
 }
 
 static void cancel_done(struct ui *ui, struct ui_req *req, const struct kb_msg_result *res)
@@ -217,6 +218,20 @@ void ui_cancel_autoboot(struct ui *ui)
 	m->type = KB_MSG_CANCEL_AUTOBOOT;
 	ui_request(ui, m, cancel_done, NULL);
 	ui_mark_dirty(ui);
+}
+
+/* HELLO's flags say whether restricted mode was on when we connected; the
+ * daemon's "password" setting ("set" or "") says whether it is now, so a
+ * password set or cleared while the menu runs takes effect here too. */
+static void update_restricted(struct ui *ui)
+{
+	const char *pw = ui_config_get(ui, "password");
+	if (!pw)
+		return;
+	if (*pw)
+		ui->flags |= KB_HELLO_RESTRICTED;
+	else
+		ui->flags &= ~(uint32_t)KB_HELLO_RESTRICTED;
 }
 
 static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
@@ -249,6 +264,7 @@ static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
 		break;
 	case KB_MSG_CONFIG:
 		config_merge(ui->ctx, &ui->config, &msg->u.config);
+		update_restricted(ui);
 		if (ui_i18n_set_language(ui_config_get(ui, "language")))
 			clearok(curscr, TRUE);
 		break;

@@ -36,7 +36,10 @@ check_PROGRAMS += test/ui/fake-server
 test_ui_fake_server_SOURCES = test/ui/fake-server.c
 test_ui_fake_server_LDADD = $(KB_LIB)
 TESTS += test/ui/test-menu.sh
-dist_noinst_SCRIPTS += test/ui/lib.sh test/ui/test-menu.sh test/ui/bench-3000.sh
+# the same menu against the real daemon on loop disks (root; skips otherwise)
+TESTS += test/ui/test-menu-daemon.sh
+dist_noinst_SCRIPTS += test/ui/lib.sh test/ui/test-menu.sh test/ui/bench-3000.sh \
+	test/ui/test-menu-daemon.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += test/ui/test-model

@@ -277,6 +277,30 @@ static bool want_ascii(void)
 	return false;
 }
 
+/* Editing keys as the common terminal families send them. A console's TERM
+ * often names a different family than the emulator at the far end of a
+ * serial line or SOL session (TERM=vt220, a PuTTY or xterm sending its
+ * own Home/End), so these are understood whatever terminfo says; ncurses
+ * keeps the terminal's own definitions too. */
+static void define_extra_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} extra[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME }, { "\033[H", KEY_HOME },
+		{ "\033OH", KEY_HOME },  { "\033[4~", KEY_END },  { "\033[8~", KEY_END },
+		{ "\033[F", KEY_END },   { "\033OF", KEY_END },   { "\033[5~", KEY_PPAGE },
+		{ "\033[6~", KEY_NPAGE }, { "\033[3~", KEY_DC },   { "\033[A", KEY_UP },
+		{ "\033[B", KEY_DOWN },  { "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
+		{ "\033OA", KEY_UP },    { "\033OB", KEY_DOWN },  { "\033OC", KEY_RIGHT },
+		{ "\033OD", KEY_LEFT },
+	};
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (key_defined(extra[i].seq) == 0)
+			define_key(extra[i].seq, extra[i].key);
+}
+
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
@@ -355,6 +379,7 @@ int main(int argc, char **argv)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	define_extra_keys();
 	nodelay(stdscr, TRUE);
 	set_escdelay(UI_ESCDELAY_MS);
 	curs_set(0);

@@ -33,6 +33,8 @@ struct ui_boot {
 	struct kb_msg_checks *checks;
 	enum boot_state state;
 	char *message;
+	char *cmdline;       /* the daemon's final command line (CHECK/BOOT value) */
+	char *check_summary; /* the daemon's CHECK message ("N preflight results, ...") */
 	size_t scroll;
 };
 
@@ -71,6 +73,10 @@ static void boot_done(struct ui *ui, struct ui_req *req, const struct kb_msg_res
 	if (!b || req->data != b)
 		return; /* the user left the screen */
 	b->state = res->status < 0 ? BOOT_FAILED : BOOT_DONE;
+	if (res->status == 0 && res->value) {
+		talloc_free(b->cmdline);
+		b->cmdline = talloc_strdup(b, res->value);
+	}
 	talloc_free(b->message);
 	b->message = talloc_asprintf(b, res->status < 0 ? "Boot failed: %s" : "Boot requested%s%s",
 				     res->status < 0 ? errmsg(res) : res->message ? ": " : "",
@@ -95,6 +101,10 @@ static void check_done(struct ui *ui, struct ui_req *req, const struct kb_msg_re
 	if (req->checks)
 		b->checks = talloc_steal(b, req->checks);
 	req->checks = NULL;
+	if (res->status == 0 && res->value) /* what the kernel will get, as the daemon builds it */
+		b->cmdline = talloc_strdup(b, res->value);
+	if (res->status == 0 && res->message && *res->message)
+		b->check_summary = talloc_strdup(b, res->message);
 	if (res->status < 0 && !b->checks) {
 		b->state = BOOT_FAILED;
 		b->message = talloc_asprintf(b, "Preflight check failed: %s", errmsg(res));
@@ -134,17 +144,78 @@ static char *final_cmdline(void *ctx, struct ui *ui, const struct kb_option *o)
 	return talloc_strdup(ctx, args);
 }
 
+/* Length in bytes of the longest prefix of s that fits in width columns,
+ * cut after a space when there is one in that prefix (never 0 for a
+ * non-empty s). */
+static size_t wrap_len(const char *s, int width)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t off = 0, left = strlen(s), last_space = 0;
+	int used = 0;
+	while (left > 0) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s + off, left, &st);
+		int w = 1;
+		if (k == (size_t)-1 || k == (size_t)-2) {
+			memset(&st, 0, sizeof(st));
+			k = 1;
+		} else if (k == 0) {
+			break;
+		} else {
+			w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		}
+		if (used + w > width)
+			return last_space ? last_space : off ? off : k;
+		used += w;
+		off += k;
+		left -= k;
+		if (wc == L' ')
+			last_space = off;
+	}
+	return off;
+}
+
+/* Append text to *l as lines of at most width columns; continuation lines
+ * are indented by indent spaces. */
+static void add_wrapped(void *ctx, char ***l, size_t *n, const char *text, int width, int indent)
+{
+	const char *p = text;
+	bool first = true;
+	if (width < indent + 8)
+		width = indent + 8;
+	do {
+		int avail = first ? width : width - indent;
+		size_t len = wrap_len(p, avail);
+		char **nl = talloc_realloc(ctx, *l, char *, *n + 1);
+		if (!nl)
+			return;
+		*l = nl;
+		nl[(*n)++] = talloc_asprintf(nl, "%*s%.*s", first ? 0 : indent, "", (int)len, p);
+		p += len;
+		while (*p == ' ')
+			p++;
+		first = false;
+	} while (*p);
+}
+
+static const char *sev_name(uint32_t sev)
+{
+	return sev == KB_SEV_FATAL ? "FATAL" : sev == KB_SEV_WARNING ? "WARNING" : "info";
+}
+
 static char **boot_lines(void *ctx, struct ui *ui, struct ui_boot *b, size_t *ret_n)
 {
 	char **l = NULL;
 	size_t n = 0;
-#define ADD(...)                                                   \
-	do {                                                       \
-		char **nl = talloc_realloc(ctx, l, char *, n + 1); \
-		if (!nl)                                           \
-			goto out;                                  \
-		l = nl;                                            \
-		l[n++] = talloc_asprintf(l, __VA_ARGS__);          \
+	int width = COLS - 4;
+#define ADD(...)                                                                  \
+	do {                                                                      \
+		char *t_ = talloc_asprintf(ctx, __VA_ARGS__);                     \
+		if (!t_)                                                          \
+			goto out;                                                 \
+		add_wrapped(ctx, &l, &n, t_, width, 8);                           \
+		talloc_free(t_);                                                  \
 	} while (0)
 	const struct kb_option *o = b->override;
 	struct ui_opt *uo = ui_model_option_find(ui->model, b->option_id);
@@ -153,25 +224,33 @@ static char **boot_lines(void *ctx, struct ui *ui, struct ui_boot *b, size_t *re
 	ADD("Entry:   %s", o && o->name ? o->name : b->option_id ? b->option_id : "(default)");
 	if (b->override)
 		ADD("         (edited for this boot only)");
-	char *cmd = final_cmdline(l, ui, o);
+	/* the daemon's own final command line once CHECK answered; until then
+	 * the same rule computed here */
+	char *cmd = b->cmdline ? b->cmdline : final_cmdline(ctx, ui, o);
 	ADD(_("Command line: %s"), cmd ? cmd : "");
 	ADD("%s", "");
 	if (b->state == BOOT_CHECKING) {
 		ADD("%s", _("Running preflight checks..."));
 	} else if (b->checks) {
+		if (b->check_summary)
+			ADD("Daemon: %s", b->check_summary);
 		ADD(_("Preflight results (%u):"), b->checks->n_results);
-		for (uint32_t i = 0; i < b->checks->n_results; i++) {
-			const struct kb_check_result *r = &b->checks->results[i];
-			const char *sev = r->severity == KB_SEV_FATAL	  ? "FATAL"
-					  : r->severity == KB_SEV_WARNING ? "WARNING"
-									  : "info";
-			ADD(" [%s] %s%s%s", sev, r->message ? r->message : "", r->id ? "  (" : "",
-			    r->id ? talloc_asprintf(l, "%s)", r->id) : "");
-			if (r->source && *r->source)
-				ADD("        source: %s", r->source);
-			if (r->remediation && *r->remediation && r->severity != KB_SEV_INFO)
-				ADD("        fix: %s", r->remediation);
-		}
+		/* fatal first, then warnings: what decides the boot is on screen
+		 * without scrolling */
+		static const uint32_t order[] = { KB_SEV_FATAL, KB_SEV_WARNING, KB_SEV_INFO };
+		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+			for (uint32_t i = 0; i < b->checks->n_results; i++) {
+				const struct kb_check_result *r = &b->checks->results[i];
+				bool is_info = r->severity != KB_SEV_FATAL && r->severity != KB_SEV_WARNING;
+				if (is_info ? order[k] != KB_SEV_INFO : r->severity != order[k])
+					continue;
+				ADD(" [%s] %s%s%s%s", sev_name(r->severity), r->message ? r->message : "",
+				    r->id ? "  (" : "", r->id ? r->id : "", r->id ? ")" : "");
+				if (r->source && *r->source)
+					ADD("        source: %s", r->source);
+				if (r->remediation && *r->remediation && !is_info)
+					ADD("        fix: %s", r->remediation);
+			}
 		if (!b->checks->n_results)
 			ADD(" (no results)");
 	}

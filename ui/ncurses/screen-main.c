@@ -42,18 +42,37 @@ void ui_main_before_remove(struct ui_model *m, struct ui_row row, void *data)
 	}
 }
 
+/* Is o the default? The daemon's choice (what autoboot would start, after
+ * boot-order and next-boot) when it has told us one; before that, the
+ * default of the option's own config. Several configs each name a default,
+ * so only the daemon's answer is unique. */
+bool ui_main_is_default(const struct ui *ui, const struct kb_option *opt)
+{
+	if (ui->autoboot && ui->autoboot->option_id)
+		return strcmp(ui->autoboot->option_id, opt->id) == 0;
+	return opt->is_default;
+}
+
 /* A new or updated option: select it if nothing is selected yet, or if it
  * is the default and the user has not moved. */
 void ui_main_option_added(struct ui *ui, struct ui_opt *o)
 {
 	struct ui_row r = { o->dev, o };
-	if (!ui_row_valid(ui->sel) ||
-	    (!ui->user_moved && (o->opt->is_default ||
-				 (ui->autoboot && ui->autoboot->option_id &&
-				  strcmp(ui->autoboot->option_id, o->opt->id) == 0))))
+	if (!ui_row_valid(ui->sel) || (!ui->user_moved && ui_main_is_default(ui, o->opt)))
 		ui->sel = r;
 	if (!ui_row_valid(ui->top))
 		ui->top = ui_row_first(ui->model);
+}
+
+/* The daemon's AUTOBOOT state changed: until the user moves, the selection
+ * follows the daemon's default. */
+void ui_main_autoboot_changed(struct ui *ui)
+{
+	if (ui->user_moved || !ui->autoboot || !ui->autoboot->option_id)
+		return;
+	struct ui_opt *o = ui_model_option_find(ui->model, ui->autoboot->option_id);
+	if (o)
+		ui->sel = (struct ui_row){ o->dev, o };
 }
 
 /* Make sel visible with O(visible rows) work, whatever the list size. */
@@ -133,9 +152,7 @@ static void draw_option(struct ui *ui, int y, int w, struct ui_opt *o, bool sele
 		mvhline(y, 1, ' ', w);
 	}
 	mvaddstr(y, 3, selected ? ">" : " ");
-	bool is_auto = ui->autoboot && ui->autoboot->option_id &&
-		       strcmp(ui->autoboot->option_id, opt->id) == 0;
-	mvaddstr(y, 5, opt->is_default || is_auto ? "*" : " ");
+	mvaddstr(y, 5, ui_main_is_default(ui, opt) ? "*" : " ");
 	int name_w = w - 7 - (pw ? pw + 3 : 0);
 	ui_draw_str(y, 7, name_w, opt->name && *opt->name ? opt->name : opt->id);
 	if (pw && w - pw - 1 > 8)

@@ -138,6 +138,8 @@ void ui_cancel_autoboot(struct ui *ui);
 void ui_main_init(struct ui *ui);
 void ui_main_before_remove(struct ui_model *m, struct ui_row row, void *data);
 void ui_main_option_added(struct ui *ui, struct ui_opt *o);
+void ui_main_autoboot_changed(struct ui *ui);
+bool ui_main_is_default(const struct ui *ui, const struct kb_option *opt);
 extern const struct ui_screen_ops ui_main_ops;
 void ui_text_push(struct ui *ui, const char *title, char **text, size_t n, const char *help);
 void ui_text_draw_lines(char **text, size_t n, size_t scroll, int y, int h);
