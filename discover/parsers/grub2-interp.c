@@ -52,14 +52,15 @@ static struct g2_var *env_find(struct g2_env *e, const char *name, uint32_t h)
 	}
 }
 
-static int env_grow(struct g2_env *e)
+static int env_grow(struct g2_interp *ip, struct g2_env *e)
 {
-	unsigned size = e->size ? e->size * 2 : 16;
-	struct g2_var *slots = talloc_zero_array(e->mem, struct g2_var, size);
+	unsigned size = e->size ? e->size * 2 : 8;
+	struct g2_var *slots = g2_alloc(&ip->envm, size * sizeof(*slots));
 	unsigned i;
 
 	if (!slots)
 		return -ENOMEM;
+	memset(slots, 0, size * sizeof(*slots));
 	for (i = 0; i < e->size; i++) {
 		struct g2_var *v = &e->slots[i];
 		unsigned j;
@@ -70,7 +71,8 @@ static int env_grow(struct g2_env *e)
 			;
 		slots[j] = *v;
 	}
-	talloc_free(e->slots);
+	/* the old array stays in the arena until the context is popped:
+	 * doubling bounds that to the size of the live one */
 	e->slots = slots;
 	e->size = size;
 	return 0;
@@ -88,16 +90,17 @@ static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const cha
 		g2_error(ip, 0, "refusing more than %u variables (G2_MAX_VARS)", G2_MAX_VARS);
 		return NULL;
 	}
-	if ((e->count + 1) * 2 > e->size && env_grow(e) < 0)
+	if ((e->count + 1) * 2 > e->size && env_grow(ip, e) < 0)
 		return NULL;
 	for (i = h & (e->size - 1); e->slots[i].name; i = (i + 1) & (e->size - 1))
 		;
 	v = &e->slots[i];
-	v->name = talloc_strdup(e->mem, name);
+	v->name = g2_strndup(&ip->envm, name, strlen(name));
 	if (!v->name)
 		return NULL;
 	v->hash = h;
 	v->value = NULL;
+	v->cap = 0;
 	v->exported = false;
 	e->count++;
 	return v;
@@ -116,19 +119,50 @@ static struct g2_var *lookup(struct g2_interp *ip, const char *name, uint32_t h)
 	return NULL;
 }
 
+/* Value of a variable whose g2_hash is known, NULL when unset. */
+const char *g2_get_h(struct g2_interp *ip, const char *name, uint32_t hash)
+{
+	struct g2_var *v = lookup(ip, name, hash);
+
+	return v ? v->value : NULL;
+}
+
 /* Value of a variable, NULL when unset. */
 const char *g2_get(struct g2_interp *ip, const char *name)
 {
-	struct g2_var *v = lookup(ip, name, hash_name(name));
+	return g2_get_h(ip, name, hash_name(name));
+}
 
-	return v ? v->value : NULL;
+/* Store value[0..len) in v (a variable of the current context). */
+static int store_value(struct g2_interp *ip, struct g2_var *v, const char *value, size_t len)
+{
+	char *nv;
+	size_t cap;
+
+	if (v->value && v->cap > len) {
+		memmove(v->value, value, len);
+		v->value[len] = '\0';
+		return 0;
+	}
+	/* grow geometrically: a value rewritten ever longer leaves garbage in the
+	 * arena bounded by its final size */
+	cap = v->cap ? (size_t)v->cap * 2 : 16;
+	while (cap < len + 1)
+		cap *= 2;
+	nv = g2_alloc(&ip->envm, cap);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(nv, value, len);
+	nv[len] = '\0';
+	v->value = nv;
+	v->cap = (uint32_t)cap;
+	return 0;
 }
 
 static int set_value(struct g2_interp *ip, const char *name, const char *value, size_t len)
 {
 	uint32_t h = hash_name(name);
 	struct g2_var *v, *outer = NULL;
-	char *nv;
 
 	v = env_find(ip->env, name, h);
 	if (!v) {
@@ -145,19 +179,7 @@ static int set_value(struct g2_interp *ip, const char *name, const char *value, 
 			 name, G2_MAX_WORD_LEN);
 		return -E2BIG;
 	}
-	if (v->value && talloc_get_size(v->value) > len) {
-		memmove(v->value, value, len);
-		v->value[len] = '\0';
-		return 0;
-	}
-	nv = talloc_size(ip->env->mem, len + 1 < 16 ? 16 : len + 1);
-	if (!nv)
-		return -ENOMEM;
-	memcpy(nv, value, len);
-	nv[len] = '\0';
-	talloc_free(v->value);
-	v->value = nv;
-	return 0;
+	return store_value(ip, v, value, len);
 }
 
 /* Set a variable in the current context. */
@@ -174,10 +196,8 @@ void g2_unset(struct g2_interp *ip, const char *name)
 
 	if (!v && ip->env->parent && lookup(ip, name, h))
 		v = env_slot(ip, ip->env, name, h);
-	if (v) {
-		talloc_free(v->value);
-		v->value = NULL;
-	}
+	if (v)
+		v->value = NULL; /* its bytes stay for a later set */
 }
 
 /* Mark a variable exported (creating it empty if unset, as GRUB does). */
@@ -210,12 +230,14 @@ int g2_export(struct g2_interp *ip, const char *name)
 /* Push an overlay or an isolated (exported-only) context. */
 int g2_env_push(struct g2_interp *ip, bool overlay)
 {
-	struct g2_env *e = talloc_zero(ip->mem, struct g2_env);
+	struct g2_mark m = g2_arena_mark(&ip->envm);
+	struct g2_env *e = g2_alloc(&ip->envm, sizeof(*e));
 	struct g2_env *src;
 
 	if (!e)
 		return -ENOMEM;
-	e->mem = e;
+	memset(e, 0, sizeof(*e));
+	e->mark = m;
 	e->saved = ip->env;
 	if (overlay) {
 		e->parent = ip->env;
@@ -237,18 +259,11 @@ int g2_env_push(struct g2_interp *ip, bool overlay)
 			if (env_find(e, v->name, v->hash))
 				continue; /* shadowed by an upper context */
 			d = env_slot(ip, e, v->name, v->hash);
-			if (!d) {
-				talloc_free(e);
+			if (!d || (v->value && store_value(ip, d, v->value, strlen(v->value)) < 0)) {
+				g2_arena_release(&ip->envm, m);
 				return -ENOMEM;
 			}
 			d->exported = v->exported;
-			if (v->value) {
-				d->value = talloc_strdup(e, v->value);
-				if (!d->value) {
-					talloc_free(e);
-					return -ENOMEM;
-				}
-			}
 		}
 	}
 	ip->env = e;
@@ -263,7 +278,7 @@ void g2_env_pop(struct g2_interp *ip)
 	if (!e || !e->saved)
 		return;
 	ip->env = e->saved;
-	talloc_free(e);
+	g2_arena_release(&ip->envm, e->mark);
 }
 
 /* ---- expansion ---- */

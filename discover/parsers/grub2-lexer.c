@@ -138,6 +138,77 @@ void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *a
 	lx->arena = arena;
 	lx->ip = ip;
 	lx->file = file;
+	/* the last byte that is not a word character: a scan for the end of a
+	 * word starting at or before it needs no bounds check */
+	lx->safe = buf + len;
+	while (lx->safe > buf && cclass[(unsigned char)lx->safe[-1]] == C_WORD)
+		lx->safe--;
+	/* NULL when there is none: every scan then runs to the end */
+	lx->safe = lx->safe > buf ? lx->safe - 1 : NULL;
+}
+
+/* The end of the run of word characters starting at q. */
+static inline const char *scan_word(const struct g2_lexer *lx, const char *q)
+{
+	if (!lx->safe || q > lx->safe)
+		return lx->end;
+	while (cclass[(unsigned char)*q] == C_WORD)
+		q++;
+	return q;
+}
+
+#define KW_IS(s, len, lit) ((len) == sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
+
+/* The reserved word s[0..n) is, or G2_KW_NONE. */
+static uint8_t keyword_of(const char *s, size_t n)
+{
+	if (n > 9)
+		return G2_KW_NONE;
+	switch (s[0]) {
+	case '!':
+		return n == 1 ? G2_KW_BANG : G2_KW_NONE;
+	case 'd':
+		return KW_IS(s, n, "do") ? G2_KW_DO : KW_IS(s, n, "done") ? G2_KW_DONE : G2_KW_NONE;
+	case 'e':
+		return KW_IS(s, n, "elif") ? G2_KW_ELIF : KW_IS(s, n, "else") ? G2_KW_ELSE : G2_KW_NONE;
+	case 'f':
+		return KW_IS(s, n, "fi")	     ? G2_KW_FI
+		       : KW_IS(s, n, "for")	     ? G2_KW_FOR
+		       : KW_IS(s, n, "function") ? G2_KW_FUNCTION
+						 : G2_KW_NONE;
+	case 'i':
+		return KW_IS(s, n, "if") ? G2_KW_IF : KW_IS(s, n, "in") ? G2_KW_IN : G2_KW_NONE;
+	case 'm':
+		return KW_IS(s, n, "menuentry") ? G2_KW_MENUENTRY : G2_KW_NONE;
+	case 's':
+		return KW_IS(s, n, "submenu") ? G2_KW_SUBMENU : G2_KW_NONE;
+	case 't':
+		return KW_IS(s, n, "then") ? G2_KW_THEN : G2_KW_NONE;
+	case 'u':
+		return KW_IS(s, n, "until") ? G2_KW_UNTIL : G2_KW_NONE;
+	case 'w':
+		return KW_IS(s, n, "while") ? G2_KW_WHILE : G2_KW_NONE;
+	}
+	return G2_KW_NONE;
+}
+
+/* A one-part literal word copied from s[0..n). */
+static struct g2_word *lit_word(struct g2_lexer *lx, const char *s, size_t n, bool plain)
+{
+	struct g2_word *w = g2_alloc(lx->arena, sizeof(*w) + sizeof(struct g2_part) + n + 1);
+	char *text;
+
+	if (!w)
+		return NULL;
+	text = (char *)w + sizeof(*w) + sizeof(struct g2_part);
+	memcpy(text, s, n);
+	text[n] = '\0';
+	w->n_parts = 1;
+	w->plain = plain;
+	w->parts[0].type = G2_P_LIT;
+	w->parts[0].len = (uint32_t)n;
+	w->parts[0].s = text;
+	return w;
 }
 
 static bool buf_reserve(struct g2_lexer *lx, size_t more)
@@ -299,43 +370,13 @@ static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
 	return w;
 }
 
-/* Lex one word starting at lx->p. Literal parts accumulate in buf; each part's
- * length is its own span of buf (parts are laid out back to back). */
-static struct g2_word *lex_word(struct g2_lexer *lx)
+/* Lex one word starting at lx->p (the general case: quotes, escapes,
+ * variables). Literal parts accumulate in buf; each part's length is its own
+ * span of buf (parts are laid out back to back). */
+static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 {
 	bool have_lit = false, plain = true;
 	size_t lit_start = 0;
-	const char *q = lx->p;
-
-	/* fast path: a run of ordinary characters ended by a delimiter */
-	while (q < lx->end && cclass[(unsigned char)*q] == C_WORD)
-		q++;
-	if (q > lx->p && (q == lx->end || cclass[(unsigned char)*q] <= C_BAD ||
-			  cclass[(unsigned char)*q] == C_NUL)) {
-		size_t n = (size_t)(q - lx->p);
-		struct g2_word *w;
-		char *text;
-
-		if (n > G2_MAX_WORD_LEN) {
-			g2_error(lx->ip, lx->line, "refusing a word longer than %u bytes (G2_MAX_WORD_LEN)",
-				 G2_MAX_WORD_LEN);
-			lx->p = q;
-			return NULL;
-		}
-		w = g2_alloc(lx->arena, sizeof(*w) + sizeof(struct g2_part) + n + 1);
-		if (!w)
-			return NULL;
-		text = (char *)w + sizeof(*w) + sizeof(struct g2_part);
-		memcpy(text, lx->p, n);
-		text[n] = '\0';
-		w->n_parts = 1;
-		w->plain = true;
-		w->parts[0].type = G2_P_LIT;
-		w->parts[0].len = (uint32_t)n;
-		w->parts[0].s = text;
-		lx->p = q;
-		return w;
-	}
 
 	lx->buf_len = 0;
 	lx->n_parts = 0;
@@ -347,8 +388,7 @@ static struct g2_word *lex_word(struct g2_lexer *lx)
 		case C_WORD: {
 			const char *s = lx->p;
 
-			while (lx->p < lx->end && cclass[(unsigned char)*lx->p] == C_WORD)
-				lx->p++;
+			lx->p = scan_word(lx, lx->p);
 			if (!have_lit) {
 				lit_start = lx->buf_len;
 				have_lit = true;
@@ -472,92 +512,132 @@ done:
 	return finish_word(lx, plain);
 }
 
-static void lex_token(struct g2_lexer *lx)
+/* Does the byte at q (or the end) end a word? */
+static inline bool ends_word(const struct g2_lexer *lx, const char *q)
+{
+	unsigned char k;
+
+	if (q >= lx->end)
+		return true;
+	k = cclass[(unsigned char)*q];
+	return (k >= C_BLANK && k <= C_BAD) || k == C_NUL;
+}
+
+/* Lex the next token into lx->tok. */
+void g2_lex(struct g2_lexer *lx)
 {
 	struct g2_token *t = &lx->tok;
+	const char *p = lx->p;
 
 	t->word = NULL;
+	t->kw = G2_KW_NONE;
 	for (;;) {
 		unsigned char c;
 
-		if (lx->p >= lx->end) {
+		if (p >= lx->end) {
+			lx->p = p;
 			t->type = G2_T_EOF;
 			t->line = lx->line;
 			return;
 		}
-		c = (unsigned char)*lx->p;
+		c = (unsigned char)*p;
 		switch (cclass[c]) {
+		case C_WORD:
+			if (c == '#') {
+				/* a comment runs to the end of the line */
+				const char *nl = memchr(p, '\n', (size_t)(lx->end - p));
+
+				p = nl ? nl : lx->end;
+				continue;
+			}
+			{
+				/* fast path: a run of ordinary characters ended by a delimiter */
+				const char *q = scan_word(lx, p);
+
+				if (ends_word(lx, q)) {
+					size_t n = (size_t)(q - p);
+
+					lx->p = q;
+					t->line = lx->line;
+					if (n > G2_MAX_WORD_LEN) {
+						g2_error(lx->ip, lx->line,
+							 "refusing a word longer than %u bytes (G2_MAX_WORD_LEN)",
+							 G2_MAX_WORD_LEN);
+						t->type = G2_T_BAD;
+						t->bad = 0;
+						return;
+					}
+					t->word = lit_word(lx, p, n, true);
+					t->type = t->word ? G2_T_WORD : G2_T_BAD;
+					t->bad = 0;
+					if (t->word)
+						t->kw = keyword_of(p, n);
+					return;
+				}
+			}
+			goto word;
+		case C_SQ: {
+			/* fast path: '...' alone on one line */
+			const char *q = p + 1 < lx->end ? memchr(p + 1, '\'', (size_t)(lx->end - p - 1)) : NULL;
+
+			if (q && ends_word(lx, q + 1) && !memchr(p + 1, '\n', (size_t)(q - p - 1))) {
+				lx->p = q + 1;
+				t->line = lx->line;
+				t->word = lit_word(lx, p + 1, (size_t)(q - p - 1), false);
+				t->type = t->word ? G2_T_WORD : G2_T_BAD;
+				t->bad = 0;
+				return;
+			}
+			goto word;
+		}
 		case C_BLANK:
-			lx->p++;
-			continue;
 		case C_NUL:
 			/* NUL bytes: treat as blanks (GRUB stops at them; we keep going) */
-			lx->p++;
+			p++;
 			continue;
 		case C_BSL:
-			if (lx->p + 1 < lx->end && lx->p[1] == '\n') {
-				lx->p += 2;
+			if (p + 1 < lx->end && p[1] == '\n') {
+				p += 2;
 				lx->line++;
 				continue;
 			}
-			break;
+			goto word;
 		case C_NL:
+			lx->p = p + 1;
 			t->type = G2_T_NL;
 			t->line = lx->line++;
-			lx->p++;
 			return;
 		case C_SEMI:
+			lx->p = p + 1;
 			t->type = G2_T_SEMI;
 			t->line = lx->line;
-			lx->p++;
 			return;
 		case C_LBRACE:
+			lx->p = p + 1;
 			t->type = G2_T_LBRACE;
 			t->line = lx->line;
-			lx->p++;
 			return;
 		case C_RBRACE:
+			lx->p = p + 1;
 			t->type = G2_T_RBRACE;
 			t->line = lx->line;
-			lx->p++;
 			return;
 		case C_BAD:
+			lx->p = p + 1;
 			t->type = G2_T_BAD;
 			t->bad = (char)c;
 			t->line = lx->line;
-			lx->p++;
 			return;
 		default:
-			break;
+			goto word;
 		}
-		if (c == '#') {
-			const char *nl = memchr(lx->p, '\n', (size_t)(lx->end - lx->p));
-
-			lx->p = nl ? nl : lx->end;
-			continue;
-		}
-		break;
 	}
+word:
+	lx->p = p;
 	t->line = lx->line;
 	t->word = lex_word(lx);
 	t->type = t->word ? G2_T_WORD : G2_T_BAD;
 	t->bad = 0;
-}
-
-/* Peek at the next token. */
-struct g2_token *g2_peek(struct g2_lexer *lx)
-{
-	if (!lx->have_tok) {
-		lex_token(lx);
-		lx->have_tok = true;
-	}
-	return &lx->tok;
-}
-
-/* Consume the peeked token. */
-void g2_next(struct g2_lexer *lx)
-{
-	if (!lx->have_tok)
-		lex_token(lx);
-	lx->have_tok = false;
+	if (t->word && t->word->plain)
+		t->kw = keyword_of(t->word->parts[0].s, t->word->parts[0].len);
 }

@@ -21,67 +21,31 @@
 
 #include "discover/parsers/grub2.h"
 
-enum kw {
-	KW_NONE = 0,
-	KW_IF,
-	KW_THEN,
-	KW_ELIF,
-	KW_ELSE,
-	KW_FI,
-	KW_FOR,
-	KW_IN,
-	KW_DO,
-	KW_DONE,
-	KW_WHILE,
-	KW_UNTIL,
-	KW_FUNCTION,
-	KW_MENUENTRY,
-	KW_SUBMENU,
-	KW_BANG,
-};
+#define KW_NONE G2_KW_NONE
+#define KW_IF G2_KW_IF
+#define KW_THEN G2_KW_THEN
+#define KW_ELIF G2_KW_ELIF
+#define KW_ELSE G2_KW_ELSE
+#define KW_FI G2_KW_FI
+#define KW_FOR G2_KW_FOR
+#define KW_IN G2_KW_IN
+#define KW_DO G2_KW_DO
+#define KW_DONE G2_KW_DONE
+#define KW_WHILE G2_KW_WHILE
+#define KW_UNTIL G2_KW_UNTIL
+#define KW_FUNCTION G2_KW_FUNCTION
+#define KW_MENUENTRY G2_KW_MENUENTRY
+#define KW_SUBMENU G2_KW_SUBMENU
+#define KW_BANG G2_KW_BANG
+typedef enum g2_kw kw_t;
 
-#define KW_IS(s, len, lit) ((len) == sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
-
-static enum kw keyword(const struct g2_token *t)
+/* The lexer classifies plain words (see g2_lex). */
+static inline kw_t keyword(const struct g2_token *t)
 {
-	const char *s;
-	uint32_t n;
-
-	if (t->type != G2_T_WORD || !t->word->plain)
-		return KW_NONE;
-	s = t->word->parts[0].s;
-	n = t->word->parts[0].len;
-	if (n > 9)
-		return KW_NONE;
-	switch (s[0]) {
-	case '!':
-		return n == 1 ? KW_BANG : KW_NONE;
-	case 'd':
-		return KW_IS(s, n, "do") ? KW_DO : KW_IS(s, n, "done") ? KW_DONE : KW_NONE;
-	case 'e':
-		return KW_IS(s, n, "elif") ? KW_ELIF : KW_IS(s, n, "else") ? KW_ELSE : KW_NONE;
-	case 'f':
-		return KW_IS(s, n, "fi")	     ? KW_FI
-		       : KW_IS(s, n, "for")	     ? KW_FOR
-		       : KW_IS(s, n, "function") ? KW_FUNCTION
-						 : KW_NONE;
-	case 'i':
-		return KW_IS(s, n, "if") ? KW_IF : KW_IS(s, n, "in") ? KW_IN : KW_NONE;
-	case 'm':
-		return KW_IS(s, n, "menuentry") ? KW_MENUENTRY : KW_NONE;
-	case 's':
-		return KW_IS(s, n, "submenu") ? KW_SUBMENU : KW_NONE;
-	case 't':
-		return KW_IS(s, n, "then") ? KW_THEN : KW_NONE;
-	case 'u':
-		return KW_IS(s, n, "until") ? KW_UNTIL : KW_NONE;
-	case 'w':
-		return KW_IS(s, n, "while") ? KW_WHILE : KW_NONE;
-	}
-	return KW_NONE;
+	return (kw_t)t->kw;
 }
 
-static const char *kw_name(enum kw k)
+static const char *kw_name(kw_t k)
 {
 	static const char *const names[] = {
 		"", "if", "then", "elif", "else", "fi", "for", "in", "do", "done",
@@ -180,7 +144,7 @@ static struct g2_node *parse_list(struct g2_parser *ps, unsigned stop)
 
 	while (!ps->failed) {
 		struct g2_token *t;
-		enum kw k;
+		kw_t k;
 		struct g2_node *n;
 
 		skip_seps(ps);
@@ -199,7 +163,7 @@ static struct g2_node *parse_list(struct g2_parser *ps, unsigned stop)
 	return head;
 }
 
-static bool expect_kw(struct g2_parser *ps, enum kw k, unsigned line)
+static bool expect_kw(struct g2_parser *ps, kw_t k, unsigned line)
 {
 	struct g2_token *t = g2_peek(&ps->lx);
 
@@ -429,7 +393,7 @@ static struct g2_node *parse_command(struct g2_parser *ps)
 	struct g2_token *t = g2_peek(&ps->lx);
 	unsigned line = t->line;
 	struct g2_node *n = NULL;
-	enum kw k = keyword(t);
+	kw_t k = keyword(t);
 
 	if (!enter(ps, line))
 		return NULL;

@@ -283,6 +283,7 @@ static int grub2_parse(struct kb_parse_ctx *pctx, const char *path, const char *
 	g2_arena_init(&ip->tmp, mem);
 	g2_arena_init(&ip->keep, mem);
 	g2_arena_init(&ip->ent, mem);
+	g2_arena_init(&ip->envm, mem);
 	ip->cf_timeout = -1;
 	ip->top_menu = talloc_zero(mem, struct g2_menu);
 	ip->menu = ip->top_menu;

@@ -100,15 +100,36 @@ enum g2_tok {
 	G2_T_WORD,
 	G2_T_BAD, /* | & < > : reserved by GRUB, unsupported */
 };
+/* Reserved words (recognised only as unquoted words in command position). */
+enum g2_kw {
+	G2_KW_NONE = 0,
+	G2_KW_IF,
+	G2_KW_THEN,
+	G2_KW_ELIF,
+	G2_KW_ELSE,
+	G2_KW_FI,
+	G2_KW_FOR,
+	G2_KW_IN,
+	G2_KW_DO,
+	G2_KW_DONE,
+	G2_KW_WHILE,
+	G2_KW_UNTIL,
+	G2_KW_FUNCTION,
+	G2_KW_MENUENTRY,
+	G2_KW_SUBMENU,
+	G2_KW_BANG,
+};
 struct g2_token {
 	enum g2_tok type;
 	unsigned line;
 	struct g2_word *word;
-	char bad; /* the character of a G2_T_BAD token */
+	uint8_t kw; /* enum g2_kw of a plain word, else G2_KW_NONE */
+	char bad;   /* the character of a G2_T_BAD token */
 };
 struct g2_interp;
 struct g2_lexer {
 	const char *p, *end;
+	const char *safe; /* last byte that ends a word (scans stop there unchecked) */
 	unsigned line;
 	struct g2_arena *arena;
 	struct g2_interp *ip; /* for error reports */
@@ -124,9 +145,24 @@ struct g2_lexer {
 };
 void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *arena,
 		   const char *file, const char *buf, size_t len);
-/* Peek at / consume the next token. */
-struct g2_token *g2_peek(struct g2_lexer *lx);
-void g2_next(struct g2_lexer *lx);
+/* Lex the next token into lx->tok. */
+void g2_lex(struct g2_lexer *lx);
+/* Peek at the next token. */
+static inline struct g2_token *g2_peek(struct g2_lexer *lx)
+{
+	if (!lx->have_tok) {
+		g2_lex(lx);
+		lx->have_tok = true;
+	}
+	return &lx->tok;
+}
+/* Consume the next token. */
+static inline void g2_next(struct g2_lexer *lx)
+{
+	if (!lx->have_tok)
+		g2_lex(lx);
+	lx->have_tok = false;
+}
 
 /* ---- AST ---- */
 enum g2_node_type {
@@ -180,14 +216,18 @@ struct g2_var {
 	const char *name; /* NULL = empty slot */
 	char *value;      /* NULL = unset (tombstone in an overlay) */
 	uint32_t hash;
+	uint32_t cap;     /* bytes available at value (values are rewritten in place) */
 	bool exported;
 };
+/* A variable context. Contexts are pushed and popped in stack order and
+ * only the current one is written, so each lives in the ip->envm arena from
+ * its mark: popping one is a single release. */
 struct g2_env {
 	struct g2_env *parent; /* overlay: lookups fall through, writes stay here */
 	struct g2_env *saved;  /* the env that was current before this one */
 	struct g2_var *slots;
 	unsigned size, count;
-	void *mem; /* talloc context of names and values */
+	struct g2_mark mark;   /* ip->envm before this context */
 };
 struct g2_frame {
 	unsigned argc;
@@ -254,6 +294,7 @@ struct g2_interp {
 	void *mem;                 /* talloc context owning the run */
 	struct g2_arena ast, tmp, keep;
 	struct g2_arena ent;       /* entries being built (stack order) */
+	struct g2_arena envm;      /* variable contexts (stack order) */
 	struct g2_env *env;
 	struct g2_env *global;     /* the file's top-level context */
 	struct g2_frame *frame;
@@ -293,6 +334,8 @@ void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
 
 /* Variables: value or NULL when unset. */
 const char *g2_get(struct g2_interp *ip, const char *name);
+/* g2_get with the name's g2_hash already known. */
+const char *g2_get_h(struct g2_interp *ip, const char *name, uint32_t hash);
 /* Set in the current context. 0 or -errno. */
 int g2_set(struct g2_interp *ip, const char *name, const char *value);
 void g2_unset(struct g2_interp *ip, const char *name);
