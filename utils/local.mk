@@ -2,3 +2,4 @@
 include utils/probe.mk
 include utils/ctl.mk
 include utils/kexec.mk
+include utils/console.mk
