@@ -6,3 +6,4 @@ TESTS += test/integration/test-config.sh
 dist_noinst_SCRIPTS += test/integration/test-config.sh test/integration/images.sh \
 	test/fixtures/mkbzimage.py test/fixtures/mkinitrd.py test/fixtures/fake-sysroot.sh
 TESTS += test/e2e/run.sh
+dist_noinst_SCRIPTS += test/e2e/run.sh test/e2e/lib.sh test/e2e/demo.sh test/e2e/qemu-session.py
