@@ -331,8 +331,8 @@ static char *join_args(struct g2_interp *ip, unsigned argc, char **argv)
 	return s;
 }
 
-/* Value of $name, "" when unset (special parameters included). */
-static const char *var_value(struct g2_interp *ip, const char *name)
+/* Value of $name (hash: its g2_hash), "" when unset (special parameters included). */
+static const char *var_value(struct g2_interp *ip, const char *name, uint32_t hash)
 {
 	const char *v;
 
@@ -371,7 +371,7 @@ static const char *var_value(struct g2_interp *ip, const char *name)
 			break;
 		}
 	}
-	v = g2_get(ip, name);
+	v = g2_get_h(ip, name, hash);
 	return v ? v : "";
 }
 
@@ -381,7 +381,7 @@ struct argv_vec {
 	bool overflow;
 };
 
-static bool argv_push(struct g2_interp *ip, struct argv_vec *av, char *s)
+static bool argv_push_slow(struct g2_interp *ip, struct argv_vec *av, char *s)
 {
 	if (av->n >= G2_MAX_ARGV) {
 		if (!av->overflow)
@@ -404,6 +404,16 @@ static bool argv_push(struct g2_interp *ip, struct argv_vec *av, char *s)
 	av->v[av->n++] = s;
 	av->v[av->n] = NULL;
 	return true;
+}
+
+static inline bool argv_push(struct g2_interp *ip, struct argv_vec *av, char *s)
+{
+	if (__builtin_expect(av->n + 1 < av->cap && av->n < G2_MAX_ARGV, 1)) {
+		av->v[av->n++] = s;
+		av->v[av->n] = NULL;
+		return true;
+	}
+	return argv_push_slow(ip, av, s);
 }
 
 static bool emit_field(struct g2_interp *ip, struct argv_vec *av)
@@ -453,7 +463,7 @@ static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct ar
 			}
 			continue;
 		}
-		v = var_value(ip, pt->s);
+		v = var_value(ip, pt->s, pt->hash);
 		if (pt->type == G2_P_QVAR || !split) {
 			if (!wbuf_add(ip, v, strlen(v)))
 				return false;
@@ -505,6 +515,20 @@ static int expand_words(struct g2_interp *ip, unsigned n, struct g2_word **words
 }
 
 /* ---- execution ---- */
+
+/* Command table lookup by name and hash. */
+struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, uint32_t h)
+{
+	unsigned mask, i;
+
+	if (!ip->cmd_size)
+		return NULL;
+	mask = ip->cmd_size - 1;
+	for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
+		if (ip->cmds[i].hash == h && strcmp(ip->cmds[i].name, name) == 0)
+			return &ip->cmds[i];
+	return NULL;
+}
 
 /* Command table lookup (insert when create). */
 struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create)
@@ -621,23 +645,6 @@ int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line)
 	return 1;
 }
 
-/* "NAME=value" as the first word: a variable assignment. */
-static bool is_assignment(const struct g2_word *w)
-{
-	const char *s;
-
-	if (!w->n_parts || w->parts[0].type != G2_P_LIT)
-		return false;
-	s = w->parts[0].s;
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-		return false;
-	for (s++; *s && *s != '='; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return *s == '=';
-}
-
 static bool count_command(struct g2_interp *ip)
 {
 	if (++ip->n_cmds > G2_MAX_COMMANDS) {
@@ -659,7 +666,7 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 		return 1;
 	if (!n->cmd.n)
 		return 0;
-	if (is_assignment(n->cmd.words[0])) {
+	if (n->assign) {
 		struct argv_vec av = {NULL, 0, 0, false};
 		char *eq;
 
@@ -673,7 +680,7 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 	}
 	if (n->cmd.words[0]->plain) {
 		/* ignored commands (insmod, echo, ...) need no expansion */
-		struct g2_cmd *c = g2_cmd_get(ip, n->cmd.words[0]->parts[0].s, false);
+		struct g2_cmd *c = g2_cmd_find_h(ip, n->cmd.words[0]->parts[0].s, n->hash);
 
 		if (c && c->noop && !c->fn && !c->func)
 			return 0;

@@ -208,6 +208,7 @@ static struct g2_word *lit_word(struct g2_lexer *lx, const char *s, size_t n, bo
 	w->parts[0].type = G2_P_LIT;
 	w->parts[0].len = (uint32_t)n;
 	w->parts[0].s = text;
+	w->parts[0].hash = 0;
 	return w;
 }
 
@@ -364,6 +365,7 @@ static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
 		memcpy(text, lx->buf + off, n);
 		text[n] = '\0';
 		pt->s = text;
+		pt->hash = pt->type != G2_P_LIT ? g2_hash(text) : 0;
 		text += n + 1;
 		off += n;
 	}

@@ -347,6 +347,23 @@ static struct g2_node *parse_menu(struct g2_parser *ps, uint8_t type, unsigned l
 	return parse_block(ps, n, what) ? n : NULL;
 }
 
+/* "NAME=value" as the first word: a variable assignment. */
+static bool is_assignment(const struct g2_word *w)
+{
+	const char *s;
+
+	if (!w->n_parts || w->parts[0].type != G2_P_LIT)
+		return false;
+	s = w->parts[0].s;
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s && *s != '='; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return *s == '=';
+}
+
 static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 {
 	struct g2_node *n = new_node(ps, G2_N_CMD, line);
@@ -385,7 +402,13 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 		fail(ps, line, "%s", "expected a command");
 		return NULL;
 	}
-	return wv_take(ps, from, n) ? n : NULL;
+	if (!wv_take(ps, from, n))
+		return NULL;
+	/* settled once here, not on every run of the command */
+	n->assign = is_assignment(n->cmd.words[0]);
+	if (n->cmd.words[0]->plain)
+		n->hash = g2_hash(n->cmd.words[0]->parts[0].s);
+	return n;
 }
 
 static struct g2_node *parse_command(struct g2_parser *ps)

@@ -85,6 +85,7 @@ struct g2_part {
 	uint32_t type;
 	uint32_t len;
 	const char *s; /* NUL-terminated copy in the AST arena */
+	uint32_t hash; /* G2_P_VAR/G2_P_QVAR: g2_hash of the name */
 };
 struct g2_word {
 	unsigned n_parts;
@@ -180,6 +181,8 @@ enum g2_node_type {
 struct g2_node {
 	uint8_t type;
 	bool negate; /* "! cmd" */
+	bool assign; /* G2_N_CMD: the first word is NAME=value */
+	uint32_t hash; /* G2_N_CMD with a plain first word: its g2_hash */
 	unsigned line;
 	struct g2_node *next;
 	union {
@@ -365,6 +368,8 @@ static inline uint32_t g2_hash(const char *s)
 
 /* Command table: the entry for name (created when create), NULL if absent. */
 struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create);
+/* g2_cmd_get(name, false) with the name's g2_hash known. */
+struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, uint32_t h);
 /* Builtins (grub2-builtins.c): fill the command table. 0 or -ENOMEM. */
 typedef int (*g2_builtin_fn)(struct g2_interp *ip, unsigned argc, char **argv);
 int g2_commands_init(struct g2_interp *ip);
