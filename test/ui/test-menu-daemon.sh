@@ -5,7 +5,8 @@
 # check + (dry-run) boot, editing an entry for one boot, the configuration
 # screen persisting through the daemon (and a restart), the boot console
 # added to the command line, hotplug while the menu is open, 80x24 / 200x60
-# / TERM=vt100, and restricted mode end to end.
+# / TERM=vt100, restricted mode end to end, and kexboot-console running a
+# menu on each of two pseudo-terminals.
 command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux not installed"; exit 77; }
 command -v mkfs.ext4 >/dev/null 2>&1 || { echo "SKIP: mkfs.ext4 not installed"; exit 77; }
 . "$(dirname "$0")/../integration/lib.sh"
@@ -350,6 +351,43 @@ wscr big "Boot requested: dry run: would boot 'Bravo Linux'" && ! scr big | grep
 keys big Escape
 KEXBOOT_PASSWORD=s3cret ctl config set password ""
 wscr big 'Boot options' && nscr big '\[restricted\]' && ok "restricted mode off again" || bad "still restricted"
+
+# --- kexboot-console: a menu on each of two pseudo-terminals, same daemon ---
+CONSOLE=$B/utils/kexboot-console
+if [ -x "$CONSOLE" ]; then
+	python3 - "$CONSOLE" "$MENU" "$SOCK" "$W" > "$W/console.out" 2>&1 <<'PYEOF'
+import fcntl, os, select, signal, struct, subprocess, sys, termios, time
+console, menu, sock, w = sys.argv[1:5]
+ptys = []
+for _ in range(2):
+    m, s = os.openpty()
+    fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    ptys.append((m, s, os.ttyname(s)))
+with open(w + "/consoles", "w") as f:
+    for p in ptys:
+        f.write(p[2][5:] + "  -W- (E    a)  136:0\n")
+p = subprocess.Popen([console, "--consoles-file", w + "/consoles", "--no-daemon-console",
+                      "--socket", sock, "--menu", menu], stderr=subprocess.DEVNULL,
+                     env=dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8"))
+bufs = [b"", b""]
+end = time.time() + 10
+while time.time() < end and not all(b"Debian on disk two (rescue)" in b for b in bufs):
+    r, _, _ = select.select([q[0] for q in ptys], [], [], 0.1)
+    for i, q in enumerate(ptys):
+        if q[0] in r:
+            bufs[i] += os.read(q[0], 65536)
+p.send_signal(signal.SIGTERM)
+rc = p.wait(timeout=8)
+print("both" if all(b"Debian on disk two (rescue)" in b and b"Charlie Linux" in b for b in bufs) else "missing")
+print("rc", rc)
+PYEOF
+	grep -q '^both$' "$W/console.out" && ok "kexboot-console: both pty consoles show the daemon's options" ||
+		bad "kexboot-console: $(cat "$W/console.out")"
+	grep -q '^rc 0$' "$W/console.out" && ok "kexboot-console: SIGTERM stops it (exit 0)" ||
+		bad "kexboot-console exit: $(cat "$W/console.out")"
+else
+	bad "$CONSOLE not built"
+fi
 
 # --- quit cleanly, nothing on stderr ---
 keys m q y
