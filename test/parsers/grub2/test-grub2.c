@@ -995,6 +995,30 @@ static void test_regress_bang_without_command(void **state)
 	assert_int_equal(T->pctx.n_options, 1);
 }
 
+/* The lexer's fast paths (plain words, '...' words) must agree with the
+ * general one: a quote glued to more text, words at the very end of the
+ * buffer, line counts across quoted newlines, quoted keywords. */
+static void test_lexer_fast_paths(void **state)
+{
+	assert_string_equal(args_of("v=V", "'a'b 'x'$v 'q'\"r\" c'd' ''e"), "ab xV qr cd e");
+	parse("menuentry 'A\nB' { linux /k; }\n"
+	      "menuentry C { linux /k2 'if' then; }\n"
+	      "nosuchcommand\n"
+	      "set timeout=7");
+	assert_int_equal(T->pctx.n_options, 2);
+	assert_string_equal(opt(0)->name, "A\nB");
+	assert_string_equal(opt(1)->args, "if then");
+	assert_int_equal(error_line("can't find command 'nosuchcommand'"), 4);
+	assert_int_equal(T->pctx.timeout_s, 7);
+}
+
+static void test_lexer_all_word_bytes(void **state)
+{
+	/* no byte in the buffer ends a word: the scan runs to the end */
+	parse("nosuchcommand");
+	assert_true(has_error("can't find command 'nosuchcommand'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1072,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_regress_source_fanout_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regress_bang_without_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lexer_fast_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lexer_all_word_bytes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
