@@ -8,6 +8,7 @@ discover_kexboot_discover_SOURCES += \
 discover_kexboot_discover_LDADD += $(CURL_LIBS)
 # the script udhcpc runs; the daemon finds it next to itself or in pkglibexecdir
 pkglibexec_SCRIPTS = discover/udhcpc-hook
+EXTRA_DIST += discover/udhcpc-hook
 EXTRA_DIST += doc/network.md
 AM_CPPFLAGS += $(CURL_CFLAGS) -DKB_UDHCPC_HOOK='"$(pkglibexecdir)/udhcpc-hook"'
 
