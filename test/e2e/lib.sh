@@ -112,6 +112,7 @@ e2e_disks() {
 	E2E_ARGS_ext="$C e2e.case=extlinux-third panic=-1"
 	E2E_ARGS_bls="$C e2e.case=bls-older e2e.extra=1"
 	E2E_ARGS_good="$C e2e.case=after-corrupt"
+	E2E_ARGS_pxe="$C e2e.case=pxe-tftp"
 
 	cp "$k" "$W/d/grub/boot/vmlinuz-$KVER"
 	cp "$s" "$W/d/grub/boot/initrd.img-$KVER"

@@ -19,6 +19,7 @@
 #                      the engine's preflight checks when /proc/config.gz is absent)
 #   --libdir DIR       extra directory to search for shared libraries (repeatable)
 #   --add SRC:DST      extra file in the image (repeatable)
+#   --compress C       gzip (default), xz or zstd (the kernel must support it)
 #   --no-strip         keep symbols in kexboot's programs
 set -euo pipefail
 
@@ -26,7 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 die() { echo "mkimage: $*" >&2; exit 1; }
 
 ARCH=$(dpkg --print-architecture 2>/dev/null || uname -m)
-BUILDDIR=$PWD BUSYBOX= KROOT= KVER= MODULES= KCONFIG= OUT= STRIP_BIN=1
+BUILDDIR=$PWD BUSYBOX= KROOT= KVER= MODULES= KCONFIG= OUT= STRIP_BIN=1 COMPRESS=gzip
 LIBDIRS=() ADDS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--kconfig) KCONFIG=$2; shift ;;
 	--libdir) LIBDIRS+=("$2"); shift ;;
 	--add) ADDS+=("$2"); shift ;;
+	--compress) COMPRESS=$2; shift ;;
 	--no-strip) STRIP_BIN= ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
@@ -47,6 +49,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$OUT" ] || die "no output file (see --help)"
+case $COMPRESS in
+gzip) ZIP=(gzip -9) ;;
+xz) ZIP=(xz -9 --check=crc32) ;; # the kernel's xz decoder needs CRC32 (or no) checks
+zstd) ZIP=(zstd -19 -q) ;;
+*) die "unknown compression $COMPRESS" ;;
+esac
 
 case $ARCH in
 amd64 | x86_64) ARCH=x86_64 TRIPLET=x86_64-linux-gnu ;;
@@ -183,6 +191,11 @@ echo "ARCH=$ARCH" >> "$R/etc/kexboot/firmware.conf"
 # --- init and its helpers ---
 install -m 0755 "$HERE/init" "$R/init"
 install -m 0755 "$HERE/menu-run" "$R/sbin/kexboot-menu-run"
+# the daemon's DHCP hook (network discovery), when the tree has one
+if [ -f "$HERE/../../discover/udhcpc-hook" ]; then
+	mkdir -p "$R/usr/libexec/kexboot"
+	install -m 0755 "$HERE/../../discover/udhcpc-hook" "$R/usr/libexec/kexboot/udhcpc-hook"
+fi
 : > "$R/etc/kexboot.conf"
 for a in ${ADDS[@]+"${ADDS[@]}"}; do
 	src=${a%%:*} dst=${a#*:}
@@ -191,6 +204,6 @@ for a in ${ADDS[@]+"${ADDS[@]}"}; do
 done
 
 # --- the archive ---
-(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet --owner=0:0 | gzip -9) > "$OUT.tmp"
+(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet --owner=0:0 | "${ZIP[@]}") > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "mkimage: $OUT ($ARCH, $(stat -c %s "$OUT") bytes, modules: $(wc -l < "$R/etc/kexboot/modules"))"
