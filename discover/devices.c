@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <talloc.h>
@@ -18,6 +19,7 @@
 #include "lib/log.h"
 
 #define KB_MAX_STATUS_ERRORS 20 /* parse errors broadcast per device; the rest are counted */
+#define KB_LOOP_POLL_MS 1000    /* how often mounted loop devices are checked for a detach request */
 #define KB_USER_DEVICE "user"
 
 struct dev_entry {
@@ -28,6 +30,7 @@ struct dev_entry {
 	struct kb_option **opts; /* talloc array */
 	unsigned n_opts;
 	unsigned next_user;      /* user device: next option number */
+	bool loop_watch;         /* a loop device we mounted: watch for `losetup -d` */
 };
 
 struct kb_devices {
@@ -36,7 +39,26 @@ struct kb_devices {
 	struct dev_entry **entries; /* talloc array, in discovery order */
 	unsigned n_entries;
 	char *mnt_dir;
+	struct kb_source *loop_timer;
 };
+
+/* Has someone asked for this loop device to be detached? `losetup -d` on a
+ * mounted loop device only sets autoclear (no uevent): the kernel detaches
+ * it when the last user, our mount, lets go. */
+static bool loop_autoclear(const char *name)
+{
+	char path[128], c = '0';
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/loop/autoclear", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
 
 static struct dev_entry *find_entry(const struct kb_devices *devs, const char *id)
 {
@@ -244,6 +266,7 @@ static void mount_entry(struct kb_devices *devs, struct dev_entry *e)
 		talloc_free(why);
 		return;
 	}
+	e->loop_watch = strncmp(bd->name, "loop", 4) == 0 && !loop_autoclear(bd->name);
 	{
 		char *s = talloc_asprintf(e, "mounted read-only%s%s", e->mnt->options[0] ? " (" : "",
 					  e->mnt->options[0] ? e->mnt->options : "");
@@ -299,6 +322,28 @@ static void block_event(struct kb_blockmon *mon, enum kb_block_event ev,
 	kb_options_changed(devs->d);
 }
 
+/* Let go of loop devices whose detach was requested, so the kernel can
+ * finish it (its change/remove uevent then withdraws the device). */
+static void loop_poll(struct kb_source *src, void *data)
+{
+	struct kb_devices *devs = data;
+	unsigned i;
+
+	for (i = 0; i < devs->n_entries; i++) {
+		struct dev_entry *e = devs->entries[i];
+
+		if (!e->loop_watch || !e->mnt || !loop_autoclear(e->dev->id))
+			continue;
+		log_info("%s: detach requested: releasing it", e->dev->id);
+		e->loop_watch = false;
+		withdraw_options(devs, e);
+		TALLOC_FREE(e->mnt);
+		set_state(e, KB_DEVSTATE_PROBED, "released: detach requested");
+		publish_device(devs, e);
+		kb_options_changed(devs->d);
+	}
+}
+
 static int devices_destructor(struct kb_devices *devs)
 {
 	TALLOC_FREE(devs->mon);
@@ -319,6 +364,9 @@ struct kb_devices *kb_devices_new(struct kb_daemon *d)
 	talloc_set_destructor(devs, devices_destructor);
 	devs->mon = kb_blockmon_new(devs, d->loop, d->opts.globs, d->opts.n_globs, block_event, devs);
 	if (!devs->mon || !devs->mnt_dir || kb_blockmon_set_own_mount_dir(devs->mon, devs->mnt_dir) < 0)
+		goto fail;
+	devs->loop_timer = kb_loop_add_timer(d->loop, devs, KB_LOOP_POLL_MS, true, loop_poll, devs);
+	if (!devs->loop_timer)
 		goto fail;
 	log_info("block devices: %s", kb_blockmon_using_udevd(devs->mon)
 					      ? "following udevd"
