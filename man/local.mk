@@ -1,6 +1,6 @@
 # man/: manual pages, written in roff. The *.in sources get the version and
 # the configured runtime paths substituted at build time.
-KB_MAN8 = man/kexboot-discover.8 man/kexboot-menu.8 man/kexboot-ctl.8 \
+KB_MAN8 = man/kexboot-discover.8 man/kexboot-menu.8 man/kexboot-ctl.8 man/kexboot-console.8 \
 	man/kexboot-probe.8 man/kexboot-kexec.8
 KB_MAN5 = man/kexboot.conf.5
 man_MANS = $(KB_MAN8) $(KB_MAN5)
