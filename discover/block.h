@@ -142,11 +142,37 @@ struct kb_mount {
 	char *devnode;
 	char *fstype;
 	char *mount_point; /* absolute; read files below it */
-	char *options;     /* data string given to mount(2), "" if none */
+	char *options;     /* data string given to mount(2), "" if none;
+			    * "via PROGRAM" for a FUSE mount (see helper) */
 	bool ours;         /* false: an existing mount we only read through */
 	bool ro_was_set;   /* we changed the block ro flag (restored on free) */
 	int ro_original;   /* the flag before we changed it */
+	/* How it was mounted: NULL by the kernel (mount(2)); else the FUSE
+	 * program's name ("fusefat", "fuseiso") and its path. For a FUSE mount
+	 * options is "via PROGRAM" (no data string is given to mount(2)) so a
+	 * display of options reads "mounted read-only (via fusefat)". */
+	char *helper;
+	char *helper_path;
 };
+
+/* FUSE fallback: when mount(2) fails with ENODEV (no kernel driver) for a
+ * filesystem that has a read-only FUSE program, kb_mount_ro() runs it (after
+ * BLKROSET, with "-o ro,nosuid,nodev,noexec"), waits until the mount shows in
+ * /proc/self/mountinfo and the program has daemonised (exit 0), at most
+ * KB_MOUNT_HELPER_TIMEOUT_MS; on timeout it kills the program. Programs are
+ * looked up in KB_MOUNT_HELPER_DIRS unless the environment variable names an
+ * executable (an override that is not executable counts as not installed).
+ *   vfat, msdos: fusefat (KEXBOOT_FUSEFAT); its default is read-write: "-o ro"
+ *                makes it open the device O_RDONLY.
+ *   iso9660:     fuseiso (KEXBOOT_FUSEISO), with -n (no ~/.mtab.fuseiso). */
+#define KB_MOUNT_HELPER_TIMEOUT_MS 10000 /* helper start until mounted + daemonised */
+#define KB_MOUNT_HELPER_SETTLE_MS 1000   /* after exit 0, for the mount to show */
+#define KB_MOUNT_HELPER_POLL_MS 10       /* mountinfo/waitpid poll interval */
+#define KB_MOUNT_HELPER_REAP_MS 1000     /* after SIGKILL on timeout, bounded reaping */
+#define KB_MOUNT_HELPER_OUTPUT_MAX 2048  /* bytes of the helper's output kept for errors */
+#define KB_MOUNT_HELPER_DIRS "/usr/bin", "/bin", "/usr/sbin", "/sbin"
+#define KB_MOUNT_FUSEFAT_ENV "KEXBOOT_FUSEFAT"
+#define KB_MOUNT_FUSEISO_ENV "KEXBOOT_FUSEISO"
 
 /* Mount bd read-only at RUNTIME_DIR/mnt/NAME, never writing the disk:
  * refuses in-use devices (-EBUSY), filesystems it has no safe options for
@@ -155,7 +181,9 @@ struct kb_mount {
  * "norecovery", btrfs "rescue=nologreplay" (then "nologreplay"), f2fs
  * "norecovery". *ret is a child of ctx. On failure, if ret_why is not NULL,
  * *ret_why is a talloc string under ctx saying why (e.g. the filesystem is
- * not supported by the kernel, -ENODEV). 0 or -errno. */
+ * not supported by the kernel and its FUSE program is missing or failed,
+ * -ENODEV). Without a kernel driver, vfat/msdos/iso9660 go through the FUSE
+ * fallback above. 0 or -errno. */
 int kb_mount_ro(void *ctx, const struct kb_blockdev *bd, const char *runtime_dir,
 		struct kb_mount **ret, char **ret_why);
 
@@ -178,6 +206,18 @@ struct kb_sysops {
 	int (*umount2)(const char *target, int flags);
 	int (*mkdir)(const char *path, mode_t mode);
 	int (*rmdir)(const char *path);
+	/* FUSE fallback. A table without these ops makes the fallback fail
+	 * with -ENOSYS. spawn runs path with argv (environment inherited),
+	 * stdin on /dev/null, stdout and stderr on out_fd; returns the pid. */
+	pid_t (*spawn)(const char *path, char *const argv[], int out_fd);
+	pid_t (*waitpid)(pid_t pid, int *status, int options);
+	int (*kill)(pid_t pid, int sig);
+	int (*access)(const char *path, int mode);
+	/* 1 when target is a mount point in /proc/self/mountinfo whose type
+	 * starts with type_prefix ("fuse"), 0 when not, -1 on error. */
+	int (*mountinfo_has)(const char *target, const char *type_prefix);
+	/* wait ms milliseconds (poll interval) */
+	void (*sleep_ms)(unsigned ms);
 };
 
 /* Replace the syscall table (NULL = the real syscalls); returns the old one. */

@@ -249,6 +249,7 @@ int main(int argc, char **argv)
 			put_str("name", bd->name, true);
 			put_str("mount_point", m->mount_point, true);
 			put_str("options", m->options, true);
+			put_str("helper", m->helper, true);
 			printf("}\n");
 			list_files(bd->name, m->mount_point);
 		}
