@@ -12,7 +12,8 @@ KB_SUBST = sed -e 's|@VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|@SOCKET[@]|$(KB_RUNTIME_DIR)/kexboot.sock|g' \
 	-e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@bindir[@]|$(bindir)|g' \
-	-e 's|@localedir[@]|$(localedir)|g'
+	-e 's|@localedir[@]|$(localedir)|g' \
+	-e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g'
 
 man/%.8: $(srcdir)/man/%.8.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) man && $(KB_SUBST) $< > $@.tmp && mv $@.tmp $@
