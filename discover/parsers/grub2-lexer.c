@@ -362,7 +362,8 @@ static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
 
 		pt->type = lx->parts[i].type;
 		pt->len = (uint32_t)n;
-		memcpy(text, lx->buf + off, n);
+		if (n) /* buf is still NULL when every part is empty */
+			memcpy(text, lx->buf + off, n);
 		text[n] = '\0';
 		pt->s = text;
 		pt->hash = pt->type != G2_P_LIT ? g2_hash(text) : 0;

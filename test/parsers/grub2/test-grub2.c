@@ -1019,6 +1019,15 @@ static void test_lexer_all_word_bytes(void **state)
 	assert_true(has_error("can't find command 'nosuchcommand'"));
 }
 
+static void test_regress_trailing_backslash(void **state)
+{
+	/* fuzzer find: a lone backslash at the end of the buffer is an empty
+	 * word built before the lexer had any scratch buffer */
+	parse("menuentry A { linux /k; }\n\\");
+	assert_int_equal(T->pctx.n_options, 1);
+	assert_true(has_error("can't find command ''"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1074,6 +1083,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_regress_bang_without_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lexer_fast_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lexer_all_word_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regress_trailing_backslash, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
