@@ -58,7 +58,6 @@ static const char *map_lookup(struct g2_interp *ip, const char *name)
 
 static void map_learn(struct g2_interp *ip, const char *grub, const char *dev)
 {
-	char *g;
 	struct g2_devmap *m;
 	unsigned i;
 	size_t n = strlen(grub);
@@ -67,26 +66,28 @@ static void map_learn(struct g2_interp *ip, const char *grub, const char *dev)
 		grub++;
 		n -= 2;
 	}
-	g = talloc_strndup(ip->mem, grub, n);
-	if (!g || !*g)
+	if (!n)
 		return;
+	/* compared in place: a search run per entry allocates nothing when
+	 * the mapping is known already */
 	for (i = 0; i < ip->n_map; i++)
-		if (strcmp(ip->map[i].grub, g) == 0) {
-			talloc_free(ip->map[i].dev);
-			ip->map[i].dev = talloc_strdup(ip->map, dev);
-			talloc_free(g);
+		if (strncmp(ip->map[i].grub, grub, n) == 0 && !ip->map[i].grub[n]) {
+			if (strcmp(ip->map[i].dev, dev) != 0) {
+				talloc_free(ip->map[i].dev);
+				ip->map[i].dev = talloc_strdup(ip->map, dev);
+			}
 			return;
 		}
-	if (ip->n_map >= G2_MAX_DEVICE_MAP) {
-		talloc_free(g);
+	if (ip->n_map >= G2_MAX_DEVICE_MAP)
 		return;
-	}
 	m = talloc_realloc(ip->mem, ip->map, struct g2_devmap, ip->n_map + 1);
 	if (!m)
 		return;
 	ip->map = m;
-	m[ip->n_map].grub = talloc_steal(m, g);
+	m[ip->n_map].grub = talloc_strndup(m, grub, n);
 	m[ip->n_map].dev = talloc_strdup(m, dev);
+	if (!m[ip->n_map].grub || !m[ip->n_map].dev)
+		return;
 	ip->n_map++;
 }
 
