@@ -14,6 +14,8 @@ PKGS=(
 	busybox-static gettext fusefat fuseiso
 	# end-to-end boots in QEMU (test/e2e), without its ~400 recommended packages
 	qemu-system-x86
+	# tests: configs made by the real tools (u-boot-update; kernel-install is systemd's)
+	u-boot-menu systemd
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -740,7 +740,6 @@ int kb_bls_entry_to_option(struct kb_parse_ctx *pctx, void *ctx, const struct kb
 		talloc_free(pre);
 	}
 	memset(&src, 0, offsetof(struct kb_opt_src, initrds));
-	src.n_initrds = 0;
 	src.name = e->title && *e->title ? e->title : e->id;
 	src.name_len = strlen(src.name);
 	/* the entry's paths are all relative to base (absolute or not); under

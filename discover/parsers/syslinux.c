@@ -87,7 +87,11 @@ static char *sv_dup(void *ctx, struct sv v)
 /* Length of the word at s[0..n): up to the first blank. */
 static size_t word_len(const char *s, size_t n)
 {
-	const char *sp = memchr(s, ' ', n), *tab;
+	const char *sp, *tab;
+
+	if (!n)
+		return 0; /* s may be NULL (an absent DEFAULT) */
+	sp = memchr(s, ' ', n);
 
 	if (sp)
 		n = (size_t)(sp - s);
@@ -100,6 +104,10 @@ static struct sv first_word(struct sv v, struct sv *rest)
 {
 	struct sv w = {v.s, word_len(v.s, v.n)};
 
+	if (!v.n) {
+		*rest = v; /* v.s may be NULL (an absent DEFAULT) */
+		return w;
+	}
 	rest->s = v.s + w.n;
 	rest->n = v.n - w.n;
 	while (rest->n && (*rest->s == ' ' || *rest->s == '\t')) {
@@ -557,7 +565,6 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 			continue;
 		kernel = first_word(l->kernel, &rest);
 		memset(&src, 0, offsetof(struct kb_opt_src, initrds));
-		src.n_initrds = 0;
 		if (l->menu_label.n) {
 			/* '^' marks the hotkey in MENU LABEL; it is not shown */
 			src.name = l->menu_label.s;

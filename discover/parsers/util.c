@@ -133,7 +133,8 @@ static size_t join_into(char *out, const char *dir, bool always, const char *pat
 	 * kb_path_normalise_inplace for "/" + "/vmlinuz") */
 	if (!(o && out[o - 1] == '/') && !(pl && path[0] == '/'))
 		out[o++] = '/';
-	memcpy(out + o, path, pl);
+	if (pl)
+		memcpy(out + o, path, pl);
 	o += pl;
 	out[o] = '\0';
 	if (out[0] != '/') {
@@ -256,7 +257,8 @@ static char *put_str(struct layout *L, const char *s, size_t n)
 {
 	char *r = L->p;
 
-	memcpy(r, s, n);
+	if (n)
+		memcpy(r, s, n);
 	r[n] = '\0';
 	L->p += n + 1;
 	return r;
@@ -349,11 +351,13 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 		size_t a = src->args_len[0], b = src->args_len[1];
 
 		opt->args = L.p;
-		memcpy(L.p, src->args[0], a);
+		if (a) /* the pieces may be NULL when empty */
+			memcpy(L.p, src->args[0], a);
 		L.p += a;
 		if (a && b)
 			*L.p++ = ' ';
-		memcpy(L.p, src->args[1], b);
+		if (b)
+			memcpy(L.p, src->args[1], b);
 		L.p += b;
 		*L.p++ = '\0';
 	}

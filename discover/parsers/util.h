@@ -94,9 +94,11 @@ struct kb_opt_src {
 	const char *args[2];    /* args = args[0] + " " + args[1] (the blank only when both are non-empty) */
 	size_t args_len[2];
 	struct kb_res_src kernel, dtb;
-	struct kb_res_src initrds[KB_MAX_INITRDS];
 	unsigned n_initrds;
 	bool is_default;
+	/* last, so memset(src, 0, offsetof(struct kb_opt_src, initrds)) clears
+	 * every other field without touching the large array */
+	struct kb_res_src initrds[KB_MAX_INITRDS];
 };
 
 /* Point src at a file: a URL ("scheme://…") or path[0..len) on dev (NULL =

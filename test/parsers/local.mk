@@ -29,3 +29,8 @@ endif
 # kexboot-probe on directory trees (and an ext4 image when run as root).
 TESTS += test/parsers/test-probe.sh
 dist_noinst_SCRIPTS += test/parsers/test-probe.sh
+
+# Configs written by u-boot-update (u-boot-menu) and kernel-install (systemd)
+# in private mount namespaces, parsed by kexboot-probe (root; else skipped).
+TESTS += test/parsers/test-realtools.sh
+dist_noinst_SCRIPTS += test/parsers/test-realtools.sh

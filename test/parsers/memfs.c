@@ -266,7 +266,10 @@ void memfs_add_file(struct kb_parse_fs *fs, const char *dev, const char *path, c
 
 	if (len == (size_t)-1)
 		len = strlen(contents);
-	f->data = talloc_memdup(fs->data, contents, len + 1);
+	/* contents need not be NUL-terminated (fuzz input pieces are not) */
+	f->data = talloc_size(fs->data, len + 1);
+	memcpy(f->data, contents, len);
+	f->data[len] = '\0';
 	f->len = len;
 	f->size = len;
 	f->type = KB_FILE_REGULAR;

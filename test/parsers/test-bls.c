@@ -204,6 +204,84 @@ static void test_efi_entry_and_garbage(void **state)
 	talloc_free(ctx);
 }
 
+static int sign(int v)
+{
+	return (v > 0) - (v < 0);
+}
+
+/* The per-entry sort keys order versions exactly as kb_version_compare
+ * does (edge cases of the UAPI version format, then pseudo-random strings
+ * over its separator alphabet), and no key is a proper prefix of another. */
+static void test_version_key_order(void **state)
+{
+	static const char *const fixed[] = {
+		"", "0", "00", "1", "01", "1.0", "1.0^1", "1.0.1-2", "1.0~rc1", "1.0~", "1_0", "1.",
+		"1.a", "1a", "a1", "a", "-1", ".", "^", "~", "~~", "1-", "1^", "6.1.0-9-amd64",
+		"6.10", "6.1.0-10.fc40.x86_64", "6.1.0-9.fc40.x86_64", "abc", "abcd", "ABC", "1..2",
+		"1.-2", "1-.2", "1^.2", "1.^2", "123456789012345678901234567890", "1_2_3", "#1",
+	};
+	const char alphabet[] = "01239az.-^~_";
+	char rnd[200][12];
+	const char *all[sizeof(fixed) / sizeof(fixed[0]) + 200];
+	unsigned char ka[128], kb[128];
+	unsigned n = 0, i, j, seed = 12345;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		all[n++] = fixed[i];
+	for (i = 0; i < 200; i++) {
+		unsigned len = i % 11, k;
+
+		for (k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			rnd[i][k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		rnd[i][len] = '\0';
+		all[n++] = rnd[i];
+	}
+	for (i = 0; i < n; i++) {
+		size_t la = kb_version_key(ka, all[i]);
+
+		assert_true(la <= 8 * strlen(all[i]) + 8);
+		for (j = 0; j < n; j++) {
+			size_t lb = kb_version_key(kb, all[j]);
+			int m = sign(memcmp(ka, kb, la < lb ? la : lb));
+
+			if (!m)
+				m = (la > lb) - (la < lb);
+			if (m != sign(kb_version_compare(all[i], all[j])))
+				fail_msg("'%s' vs '%s': key order %d, compare %d", all[i], all[j], m,
+					 kb_version_compare(all[i], all[j]));
+			if (la < lb && memcmp(ka, kb, la) == 0)
+				fail_msg("key of '%s' is a prefix of the key of '%s'", all[i], all[j]);
+		}
+	}
+}
+
+/* Exactly one default, the loader.conf match, whatever position it has
+ * (found by fuzz-bls: an option's default flag was left uninitialised). */
+static void test_default_is_the_match_only(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct kb_parse_fs *fs = memfs_new(ctx);
+	struct kb_parse_ctx *p;
+	unsigned i;
+
+	(void)state;
+	memfs_add_device(fs, "sda1", NULL, NULL);
+	FILE_(fs, "/loader/loader.conf", "default c-*\n");
+	FILE_(fs, "/loader/entries/a-1.conf", "title A\nlinux /a\n");
+	FILE_(fs, "/loader/entries/b-2.conf", "title B\nlinux /b\n");
+	FILE_(fs, "/loader/entries/c-3.conf", "title C\nlinux /c\n");
+	FILE_(fs, "/loader/entries/d-4.conf", "title D\nlinux /d\n");
+	p = run_device(ctx, fs, "x86_64", NULL);
+	assert_int_equal(p->n_options, 4);
+	assert_int_equal(n_defaults(p), 1);
+	for (i = 0; i < p->n_options; i++)
+		assert_int_equal(p->options[i]->is_default, !strcmp(p->options[i]->name, "C"));
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +291,8 @@ int main(void)
 		cmocka_unit_test(test_blscfg_hook),
 		cmocka_unit_test(test_boot_prefix),
 		cmocka_unit_test(test_efi_entry_and_garbage),
+		cmocka_unit_test(test_version_key_order),
+		cmocka_unit_test(test_default_is_the_match_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

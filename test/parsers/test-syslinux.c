@@ -262,6 +262,47 @@ static void test_broken_config(void **state)
 	talloc_free(ctx);
 }
 
+/* An empty config, and one without DEFAULT (found by fuzz-syslinux: the
+ * absent DEFAULT was scanned through a NULL pointer). */
+static void test_empty_and_no_default(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct kb_parse_fs *fs = memfs_new(ctx);
+	struct kb_parse_ctx *p;
+
+	(void)state;
+	memfs_add_device(fs, "sda1", NULL, NULL);
+	FILE_(fs, "/syslinux.cfg", "");
+	FILE_(fs, "/extlinux/extlinux.conf", "LABEL a\n KERNEL /a\nLABEL b\n KERNEL /b\n");
+	p = run_device(ctx, fs, "x86_64", NULL);
+	assert_int_equal(p->n_errors, 0);
+	assert_int_equal(p->n_options, 2);
+	assert_true(p->options[0]->is_default);
+	assert_false(p->options[1]->is_default);
+	talloc_free(ctx);
+}
+
+/* A path longer than KB_MAX_PATH_LEN costs its own entry, with an error
+ * naming the limit; the other entries stay. */
+static void test_overlong_path(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct kb_parse_fs *fs = memfs_new(ctx);
+	struct kb_parse_ctx *p;
+	char *cfg, *big = talloc_zero_size(ctx, KB_MAX_PATH_LEN + 2);
+
+	(void)state;
+	memset(big, 'k', KB_MAX_PATH_LEN + 1);
+	cfg = talloc_asprintf(ctx, "LABEL long\n KERNEL /%s\nLABEL ok\n KERNEL /vmlinuz\n", big);
+	memfs_add_device(fs, "sda1", NULL, NULL);
+	FILE_(fs, "/extlinux/extlinux.conf", cfg);
+	p = run_device(ctx, fs, "x86_64", NULL);
+	assert_int_equal(p->n_options, 1);
+	assert_string_equal(p->options[0]->name, "ok");
+	assert_true(has_error(p, "KB_MAX_PATH_LEN"));
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_include_loop_capped),
 		cmocka_unit_test(test_pxelinux_and_urls),
 		cmocka_unit_test(test_broken_config),
+		cmocka_unit_test(test_empty_and_no_default),
+		cmocka_unit_test(test_overlong_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
