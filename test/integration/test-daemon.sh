@@ -104,8 +104,11 @@ ctl boot "$ID" --dry-run --force > "$W/boot.out" 2>&1
 check "a privileged forced dry run resolves the kernel" grep -q "dry run: would boot 'Debian GNU/Linux'" "$W/boot.out"
 ctl boot --match 'no such entry' --dry-run > "$W/boot.out" 2>&1
 check "boot --match without a match fails clearly" grep -q "no option name matches" "$W/boot.out"
+DEF=$(ctl status --json | jq -r .autoboot.option)
+DEFNAME=$(jq -r ".options[] | select(.id == \"$DEF\") | .name" "$W/list.json")
 ctl boot --default --dry-run --force > "$W/boot.out" 2>&1
-check "--default picks the grub default entry" grep -q "rescue" "$W/boot.out"
+check "--default boots the announced default ($DEFNAME)" grep -qF "would boot '$DEFNAME'" "$W/boot.out"
+check "the default is an entry its config marks default" jqt ".options[] | select(.id == \"$DEF\") | .name | test(\"rescue|Live|Board|Fedora|Btrfs|dirty\")"
 
 # removal: detaching withdraws the device and its options
 detach "/dev/$I"
