@@ -110,6 +110,49 @@ ctl boot --default --dry-run --force > "$W/boot.out" 2>&1
 check "--default boots the announced default ($DEFNAME)" grep -qF "would boot '$DEFNAME'" "$W/boot.out"
 check "the default is an entry its config marks default" jqt ".options[] | select(.id == \"$DEF\") | .name | test(\"rescue|Live|Board|Fedora|Btrfs|dirty\")"
 
+# bad peers: a client speaking another protocol version is told and dropped,
+# garbage and oversized frames are dropped, and the daemon keeps serving
+python3 - "$SOCK" > "$W/peers.out" 2>&1 <<'PY'
+import socket, struct, sys
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path); return s
+def frame(t, payload): return struct.pack("<HHI", t, 0, len(payload)) + payload
+def string(b): return struct.pack("<I", len(b)) + b
+def recv_frame(s):
+    h = b""
+    while len(h) < 8:
+        c = s.recv(8 - len(h))
+        if not c: return None
+        h += c
+    t, f, n = struct.unpack("<HHI", h)
+    p = b""
+    while len(p) < n: p += s.recv(n - len(p))
+    return t, p
+def closed(s):
+    try:
+        while True:
+            if not s.recv(65536): return True
+    except socket.timeout: return False
+    except ConnectionResetError: return True
+# a peer speaking version 99: VERSION_MISMATCH (0x0002) carrying our version, then closed
+s = conn(); s.sendall(frame(1, struct.pack("<II", 99, 0) + string(b"future-client")))
+t, p = recv_frame(s)
+print("mismatch", hex(t), struct.unpack("<I", p[:4])[0], closed(s))
+# garbage before HELLO
+s = conn(); s.sendall(b"\xff" * 64); print("garbage", closed(s))
+# an oversized frame header
+s = conn(); s.sendall(struct.pack("<HHI", 1, 0, 0x7fffffff)); print("oversized", closed(s))
+# a truncated HELLO payload then EOF: dropped without harm
+s = conn(); s.sendall(frame(1, b"\x01\x00")); print("truncated", closed(s))
+PY
+check "a wrong-version peer gets VERSION_MISMATCH with our version, then is dropped" grep -q "^mismatch 0x2 1 True" "$W/peers.out"
+check "a garbage peer is dropped" grep -q "^garbage True" "$W/peers.out"
+check "an oversized frame is dropped" grep -q "^oversized True" "$W/peers.out"
+check "a truncated frame is dropped" grep -q "^truncated True" "$W/peers.out"
+check "the daemon still serves the others" ctlq '.options | length >= 8' list --json
+check "the daemon logged the mismatch" grep -q "protocol version 99" "$W/daemon.log"
+
 # removal: detaching withdraws the device and its options
 detach "/dev/$I"
 check "detached iso9660 withdrawn" wait_json "[.devices[].name] | index(\"$I\") == null"
