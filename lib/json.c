@@ -156,6 +156,52 @@ void kb_json_null(struct kb_json *j, const char *key)
 		j->buf = talloc_strdup_append_buffer(j->buf, "null");
 }
 
+void kb_json_resource(struct kb_json *j, const char *key, const struct kb_resource *r)
+{
+	switch (r->kind) {
+	case KB_RES_DEVICE:
+		kb_json_obj_begin(j, key);
+		kb_json_str(j, "device", r->device);
+		kb_json_str(j, "path", r->path);
+		kb_json_obj_end(j);
+		break;
+	case KB_RES_URL:
+		kb_json_obj_begin(j, key);
+		kb_json_str(j, "url", r->url);
+		kb_json_obj_end(j);
+		break;
+	case KB_RES_UNRESOLVED:
+		kb_json_obj_begin(j, key);
+		kb_json_str(j, "unresolved", r->unresolved);
+		kb_json_str(j, "path", r->path);
+		kb_json_obj_end(j);
+		break;
+	default:
+		kb_json_null(j, key);
+	}
+}
+
+void kb_json_option(struct kb_json *j, const char *key, const struct kb_option *o,
+		    bool is_default)
+{
+	uint32_t i;
+
+	kb_json_obj_begin(j, key);
+	kb_json_str(j, "id", o->id);
+	kb_json_str(j, "device", o->device_id);
+	kb_json_str(j, "parser", o->parser);
+	kb_json_str(j, "name", o->name);
+	kb_json_resource(j, "kernel", &o->kernel);
+	kb_json_arr_begin(j, "initrds");
+	for (i = 0; i < o->n_initrds; i++)
+		kb_json_resource(j, NULL, &o->initrds[i]);
+	kb_json_arr_end(j);
+	kb_json_resource(j, "dtb", &o->dtb);
+	kb_json_str(j, "args", o->args);
+	kb_json_bool(j, "default", is_default);
+	kb_json_obj_end(j);
+}
+
 const char *kb_json_text(const struct kb_json *j)
 {
 	return j->buf ? j->buf : "{\"error\":\"out of memory\"}";

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/types.h"
+
 #define KB_JSON_MAX_DEPTH 32
 
 struct kb_json;
@@ -22,6 +24,12 @@ void kb_json_str(struct kb_json *j, const char *key, const char *val);
 void kb_json_int(struct kb_json *j, const char *key, int64_t val);
 void kb_json_bool(struct kb_json *j, const char *key, bool val);
 void kb_json_null(struct kb_json *j, const char *key);
+/* A resource as BRIEF.md's JSON has it: {"device","path"}, {"url"},
+ * {"unresolved","path"}, or null. */
+void kb_json_resource(struct kb_json *j, const char *key, const struct kb_resource *r);
+/* A boot option (id, device, parser, name, kernel, initrds, dtb, args, default). */
+void kb_json_option(struct kb_json *j, const char *key, const struct kb_option *o,
+		    bool is_default);
 /* The document so far (valid once every begin has its end). */
 const char *kb_json_text(const struct kb_json *j);
 /* Append val to *buf as a quoted JSON string (invalid UTF-8 becomes U+FFFD). */

@@ -96,31 +96,6 @@ static void remove_id(void **arr, unsigned *n, size_t id_off, const char *id)
 	}
 }
 
-static void json_resource(struct kb_json *j, const char *key, const struct kb_resource *r)
-{
-	switch (r->kind) {
-	case KB_RES_DEVICE:
-		kb_json_obj_begin(j, key);
-		kb_json_str(j, "device", r->device);
-		kb_json_str(j, "path", r->path);
-		kb_json_obj_end(j);
-		break;
-	case KB_RES_URL:
-		kb_json_obj_begin(j, key);
-		kb_json_str(j, "url", r->url);
-		kb_json_obj_end(j);
-		break;
-	case KB_RES_UNRESOLVED:
-		kb_json_obj_begin(j, key);
-		kb_json_str(j, "unresolved", r->unresolved);
-		kb_json_str(j, "path", r->path);
-		kb_json_obj_end(j);
-		break;
-	default:
-		kb_json_null(j, key);
-	}
-}
-
 static void json_device(struct kb_json *j, const char *key, const struct kb_device *d)
 {
 	kb_json_obj_begin(j, key);
@@ -134,27 +109,6 @@ static void json_device(struct kb_json *j, const char *key, const struct kb_devi
 	kb_json_str(j, "fstype", d->fstype);
 	kb_json_str(j, "mount_point", d->mount_point);
 	kb_json_str(j, "status", d->status);
-	kb_json_obj_end(j);
-}
-
-static void json_option(struct kb_json *j, const char *key, const struct kb_option *o,
-			bool is_default)
-{
-	unsigned i;
-
-	kb_json_obj_begin(j, key);
-	kb_json_str(j, "id", o->id);
-	kb_json_str(j, "device", o->device_id);
-	kb_json_str(j, "parser", o->parser);
-	kb_json_str(j, "name", o->name);
-	json_resource(j, "kernel", &o->kernel);
-	kb_json_arr_begin(j, "initrds");
-	for (i = 0; i < o->n_initrds; i++)
-		json_resource(j, NULL, &o->initrds[i]);
-	kb_json_arr_end(j);
-	json_resource(j, "dtb", &o->dtb);
-	kb_json_str(j, "args", o->args);
-	kb_json_bool(j, "default", is_default);
 	kb_json_obj_end(j);
 }
 
@@ -230,7 +184,7 @@ static void print_list(struct ctl *ctl)
 		kb_json_arr_end(j);
 		kb_json_arr_begin(j, "options");
 		for (i = 0; i < ctl->n_opts; i++)
-			json_option(j, NULL, ctl->opts[i], def && !strcmp(def, ctl->opts[i]->id));
+			kb_json_option(j, NULL, ctl->opts[i], def && !strcmp(def, ctl->opts[i]->id));
 		kb_json_arr_end(j);
 		json_autoboot(j, "autoboot", ctl->autoboot);
 		kb_json_obj_end(j);
@@ -308,7 +262,7 @@ static void print_event(struct ctl *ctl, const struct kb_msg *msg)
 		break;
 	case KB_MSG_OPTION_ADD:
 		kb_json_str(j, "event", "option");
-		json_option(j, "option", msg->u.option, def && !strcmp(def, msg->u.option->id));
+		kb_json_option(j, "option", msg->u.option, def && !strcmp(def, msg->u.option->id));
 		break;
 	case KB_MSG_OPTION_REMOVE:
 		kb_json_str(j, "event", "option-removed");

@@ -613,31 +613,6 @@ static int add_arg(struct probe *p, const char *arg)
 	return 0;
 }
 
-static void json_res(struct kb_json *j, const char *key, const struct kb_resource *r)
-{
-	switch (r->kind) {
-	case KB_RES_DEVICE:
-		kb_json_obj_begin(j, key);
-		kb_json_str(j, "device", r->device);
-		kb_json_str(j, "path", r->path);
-		kb_json_obj_end(j);
-		break;
-	case KB_RES_URL:
-		kb_json_obj_begin(j, key);
-		kb_json_str(j, "url", r->url);
-		kb_json_obj_end(j);
-		break;
-	case KB_RES_UNRESOLVED:
-		kb_json_obj_begin(j, key);
-		kb_json_str(j, "unresolved", r->unresolved);
-		kb_json_str(j, "path", r->path);
-		kb_json_obj_end(j);
-		break;
-	default:
-		kb_json_null(j, key);
-	}
-}
-
 static void json_error(struct kb_json *j, const struct kb_parse_error *e)
 {
 	kb_json_obj_begin(j, NULL);
@@ -683,7 +658,7 @@ int main(int argc, char **argv)
 	struct kb_parse_fs *fs;
 	struct kb_parse_ctx *runs;
 	const char *arch = NULL, *compatible = NULL;
-	bool json = false;
+	bool json = false, seen_default = false;
 	unsigned i, k;
 	int c;
 
@@ -775,22 +750,10 @@ int main(int argc, char **argv)
 		for (i = 0; i < p.n_devs; i++)
 			for (k = 0; k < runs[i].n_options; k++) {
 				const struct kb_option *o = runs[i].options[k];
-				uint32_t m;
 
-				kb_json_obj_begin(j, NULL);
-				kb_json_str(j, "id", o->id);
-				kb_json_str(j, "device", o->device_id);
-				kb_json_str(j, "parser", o->parser);
-				kb_json_str(j, "name", o->name);
-				json_res(j, "kernel", &o->kernel);
-				kb_json_arr_begin(j, "initrds");
-				for (m = 0; m < o->n_initrds; m++)
-					json_res(j, NULL, &o->initrds[m]);
-				kb_json_arr_end(j);
-				json_res(j, "dtb", &o->dtb);
-				kb_json_str(j, "args", o->args);
-				kb_json_bool(j, "default", o->is_default);
-				kb_json_obj_end(j);
+				/* one default in all: the first the configs mark, in menu order */
+				kb_json_option(j, NULL, o, o->is_default && !seen_default);
+				seen_default |= o->is_default;
 			}
 		kb_json_arr_end(j);
 		kb_json_arr_begin(j, "errors");
