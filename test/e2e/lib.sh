@@ -55,12 +55,12 @@ e2e_firmware() {
 		--kconfig "$KROOT/boot/config-$KVER" --modules "$E2E_MODULES" "$1"
 }
 
-# e2e_stage2 OUT: busybox initrd whose /init prints "$E2E_MARK: <cmdline>" and powers off.
+# e2e_stage2 OUT: busybox ($E2E_BUSYBOX, default the host's) initrd whose /init prints "$E2E_MARK: <cmdline>" and powers off.
 e2e_stage2() {
 	local r
 	r=$(mktemp -d "${TMPDIR:-/tmp}/kexboot-stage2.XXXXXX")
 	mkdir -p "$r"/{bin,proc,dev}
-	cp /bin/busybox "$r/bin/busybox"
+	cp "${E2E_BUSYBOX:-/bin/busybox}" "$r/bin/busybox"
 	for a in sh mount cat echo poweroff sleep cut; do ln -s busybox "$r/bin/$a"; done
 	cat > "$r/init" <<EOF
 #!/bin/sh
@@ -212,6 +212,49 @@ LABEL live
   APPEND initrd=/live/initrd.img console=ttyS0 e2e.case=isolinux
 EOF
 	xorriso -as mkisofs -quiet -V E2EISO -R -J -o "$W/iso.img" "$W/d/iso" 2>/dev/null
+}
+
+# --- arm64 (Debian's arm64 kernel: no KEXEC_FILE, so the engine's native
+# kexec_load path with the running device tree). test/e2e/setup-arm64.sh
+# prepares the sysroot, the kernel and the cross build these use. ---
+E2E_ARM64_MODULES="virtio_mmio virtio_pci virtio_blk crc32c_generic ext4 vfat nls_cp437 nls_iso8859_1 nls_ascii nls_utf8"
+E2E_ARM64_SYSROOT=$E2E_CACHE/arm64-sysroot
+
+# e2e_firmware_arm64 BUILDDIR OUT
+e2e_firmware_arm64() {
+	local S=$E2E_ARM64_SYSROOT
+	"$SRC/utils/mkimage/mkimage.sh" --arch arm64 --builddir "$1" --busybox "$S/bin/busybox" \
+		--libdir "$S/lib/aarch64-linux-gnu" --libdir "$S/usr/lib/aarch64-linux-gnu" \
+		--kernel-root "$KROOT" --kver "$KVER" --kconfig "$KROOT/boot/config-$KVER" \
+		--modules "$E2E_ARM64_MODULES" "$2"
+}
+
+# e2e_disk_arm64 DIR: DIR/arm64.img, ext4 with a grub.cfg whose default entry
+# boots $KERNEL with DIR/stage2-arm64.img; E2E_ARGS_arm64 its command line.
+e2e_disk_arm64() {
+	local W=$1
+	E2E_ARGS_arm64="console=ttyAMA0 e2e.case=arm64-kexec-load"
+	rm -rf "$W/d/arm64"
+	mkdir -p "$W/d/arm64/boot/grub"
+	cp "$KERNEL" "$W/d/arm64/boot/Image"
+	cp "$W/stage2-arm64.img" "$W/d/arm64/boot/initrd.img"
+	cat > "$W/d/arm64/boot/grub/grub.cfg" <<EOF
+set default=0
+menuentry 'E2E arm64 Image' {
+	linux /boot/Image $E2E_ARGS_arm64
+	initrd /boot/initrd.img
+}
+EOF
+	mkfs.ext4 -q -F -L E2EARM64 -d "$W/d/arm64" "$W/arm64.img" 96M >/dev/null
+}
+
+# e2e_qemu_arm64 FWIMG KERNEL-ARGS QEMU-ARGS...: as e2e_qemu_x86
+e2e_qemu_arm64() {
+	local fw=$1 args=$2
+	shift 2
+	printf '%s\n' qemu-system-aarch64 -M virt -cpu cortex-a57 -m 1024 -smp 1 -nographic \
+		-no-reboot -nic none -kernel "$KERNEL" -initrd "$fw" \
+		-append "console=ttyAMA0 quiet panic=-1 $args" "$@"
 }
 
 # e2e_qemu_x86 FWIMG KERNEL-ARGS QEMU-ARGS...: the QEMU command line, one

@@ -11,6 +11,9 @@
 #   5 a corrupt initrd refused by preflight with the reason on screen, then
 #     another entry booted from the menu
 #   6 every disk image byte-identical after the runs (attached read-write)
+#   7 arm64 (qemu-system-aarch64 -M virt): autoboot of a grub.cfg entry through
+#     the engine's native kexec_load path (Debian's arm64 kernel has no
+#     kexec_file_load); skipped unless test/e2e/setup-arm64.sh prepared it
 # Skips (77) without root, qemu-system-x86_64 or a fetchable kernel.
 # KEXBOOT_E2E_KEEP=1 keeps the work directory; KEXBOOT_E2E_CASES="1 3" runs some.
 set -uo pipefail
@@ -38,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-CASES=${KEXBOOT_E2E_CASES:-1 2 3 4 5 6}
+CASES=${KEXBOOT_E2E_CASES:-1 2 3 4 5 6 7}
 passed=0 failed=0 skipped=0
 pass() { echo "PASS: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
@@ -182,6 +185,41 @@ if want 6; then
 		pass "disk images unchanged (sha256 of $(wc -l < "$W/sha256.after") images)"
 	else
 		fail "disk images changed: $(diff "$W/sha256.before" "$W/sha256.after" | tr '\n' ' ')"
+	fi
+fi
+
+if want 7; then
+	AB=${KEXBOOT_E2E_ARM64_BUILDDIR:-$SRC/build-arm64}
+	if ! command -v qemu-system-aarch64 >/dev/null || [ ! -x "$AB/discover/kexboot-discover" ] ||
+		[ ! -f "$E2E_ARM64_SYSROOT/.done" ] || ! e2e_fetch_kernel arm64; then
+		echo "SKIP: arm64: not prepared (run test/e2e/setup-arm64.sh as root)"
+		skipped=$((skipped + 1))
+	elif ! e2e_firmware_arm64 "$AB" "$W/fw-arm64.img" >/dev/null; then
+		fail "arm64: firmware image"
+	else
+		E2E_BUSYBOX=$E2E_ARM64_SYSROOT/bin/busybox e2e_stage2 "$W/stage2-arm64.img"
+		e2e_disk_arm64 "$W"
+		sum=$(sha256sum < "$W/arm64.img")
+		q=()
+		mapfile -t q < <(e2e_qemu_arm64 "$W/fw-arm64.img" "kexboot.timeout=1" -serial stdio -monitor none \
+			-drive "file=$W/arm64.img,if=virtio,format=raw")
+		python3 "$SRC/test/e2e/qemu-session.py" --log "$W/arm64.log" --timeout 150 --term vt220 \
+			--step "$INIT" --step "$MENU_UP" --step 'expect:E2E arm64 Image:60' \
+			--step "expect:booting 'E2E arm64 Image':30" --step 'mark:selected' \
+			--step 'expect:loaded with kexec_load;:60' --step "$SECOND" --step "expect:$E2E_MARK:90" \
+			-- "${q[@]}" > "$W/arm64.steps" 2>&1
+		rc=$?
+		sed 's/^/    /' "$W/arm64.steps"
+		timing arm64
+		got=$(marker "$W/arm64.log")
+		if [ $rc -eq 0 ] && [ "$got" = "$E2E_ARGS_arm64" ]; then
+			pass "arm64: native kexec_load path; second kernel's command line is '$got'"
+		else
+			fail "arm64: expected '$E2E_ARGS_arm64' through kexec_load, got '${got:-<no second kernel>}' (session rc $rc)"
+			excerpt "$W/arm64.log"
+		fi
+		[ "$(sha256sum < "$W/arm64.img")" = "$sum" ] && pass "arm64: disk image unchanged" ||
+			fail "arm64: disk image changed"
 	fi
 fi
 
