@@ -95,6 +95,33 @@ int kb_open_in_root_walk(int root_fd, const char *path, int flags)
 				close(stack[depth--]);
 			continue;
 		}
+		/* the common cases in one call: a directory on the way (never a
+		 * symlink: O_NOFOLLOW|O_DIRECTORY refuses one) or the final file;
+		 * anything else takes the general path below */
+		if (!last) {
+			fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+			if (fd >= 0) {
+				if (depth + 1 >= sizeof(stack) / sizeof(stack[0])) {
+					close(fd);
+					r = -ENAMETOOLONG;
+					break;
+				}
+				stack[++depth] = fd;
+				continue;
+			}
+			if (errno != ENOTDIR && errno != ELOOP) {
+				r = -errno;
+				break;
+			}
+		} else if (!(flags & O_PATH)) {
+			r = openat(stack[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC);
+			if (r >= 0)
+				break;
+			if (errno != ELOOP) {
+				r = -errno;
+				break;
+			}
+		}
 		fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			r = -errno;
@@ -344,9 +371,45 @@ static int fs_stat(struct kb_parse_fs *fs, const char *dev, const char *path,
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
+/* Sort names bytewise: a bottom-up merge sort over tmp (n slots), with
+ * strcmp called directly (qsort's indirect comparator costs as much as
+ * the comparison for short names). Insertion-sorted runs of 8 first. */
+static void sort_names(char **a, char **tmp, unsigned n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	unsigned w, i;
+
+	for (i = 0; i < n; i += 8) {
+		unsigned e = i + 8 < n ? i + 8 : n, j;
+
+		for (j = i + 1; j < e; j++) {
+			char *v = a[j];
+			unsigned k = j;
+
+			while (k > i && strcmp(a[k - 1], v) > 0) {
+				a[k] = a[k - 1];
+				k--;
+			}
+			a[k] = v;
+		}
+	}
+	for (w = 8; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			unsigned m = i + w < n ? i + w : n, e = i + 2 * w < n ? i + 2 * w : n;
+			unsigned x = i, y = m, o = i;
+
+			if (m >= e || strcmp(a[m - 1], a[m]) <= 0) {
+				/* already in order: nothing to merge */
+				continue;
+			}
+			while (x < m && y < e)
+				tmp[o++] = strcmp(a[x], a[y]) <= 0 ? a[x++] : a[y++];
+			while (x < m)
+				tmp[o++] = a[x++];
+			while (y < e)
+				tmp[o++] = a[y++];
+			memcpy(a + i, tmp + i, (e - i) * sizeof(*a));
+		}
+	}
 }
 
 static int fs_list_dir(struct kb_parse_fs *fs, void *ctx, const char *dev, const char *path,
@@ -420,7 +483,16 @@ static int fs_list_dir(struct kb_parse_fs *fs, void *ctx, const char *dev, const
 	}
 	for (i = 0; i < n; i++)
 		names[i] = blk + (uintptr_t)names[i];
-	qsort(names, n, sizeof(names[0]), cmp_names);
+	if (n > 1) {
+		char **tmp = talloc_array(NULL, char *, n);
+
+		if (!tmp) {
+			talloc_free(names);
+			return -ENOMEM;
+		}
+		sort_names(names, tmp, n);
+		talloc_free(tmp);
+	}
 	*ret_names = names;
 	*ret_n = n;
 	return 0;

@@ -167,7 +167,8 @@ static inline bool a_version_char(char c)
 	return a_digit(c) || a_alpha(c) || c == '~' || c == '-' || c == '^' || c == '.';
 }
 
-size_t kb_version_key(unsigned char *out, const char *s)
+/* kb_version_key with every byte XORed with x (0xff: descending order). */
+static size_t version_key_x(unsigned char *out, const char *s, unsigned char x)
 {
 	unsigned char *o = out;
 
@@ -181,7 +182,7 @@ size_t kb_version_key(unsigned char *out, const char *s)
 			s++;
 		}
 		if (!*s) {
-			*o++ = (unsigned char)(t << 4);
+			*o++ = (unsigned char)(t << 4) ^ x;
 			return (size_t)(o - out);
 		}
 		if (*s == '-') {
@@ -196,7 +197,7 @@ size_t kb_version_key(unsigned char *out, const char *s)
 			dot = 0;
 			s++;
 		}
-		*o++ = (unsigned char)(t << 4 | 1u << 3 | d << 2 | c << 1 | dot);
+		*o++ = (unsigned char)(t << 4 | 1u << 3 | d << 2 | c << 1 | dot) ^ x;
 		if (a_digit(*s)) {
 			const char *e;
 			size_t n;
@@ -206,21 +207,26 @@ size_t kb_version_key(unsigned char *out, const char *s)
 			for (e = s; a_digit(*e); e++)
 				;
 			n = (size_t)(e - s);
-			*o++ = 0x02;
-			*o++ = (unsigned char)(n >> 24);
-			*o++ = (unsigned char)(n >> 16);
-			*o++ = (unsigned char)(n >> 8);
-			*o++ = (unsigned char)n;
-			memcpy(o, s, n);
-			o += n;
-			s = e;
+			*o++ = 0x02 ^ x;
+			*o++ = (unsigned char)(n >> 24) ^ x;
+			*o++ = (unsigned char)(n >> 16) ^ x;
+			*o++ = (unsigned char)(n >> 8) ^ x;
+			*o++ = (unsigned char)n ^ x;
+			while (s < e)
+				*o++ = (unsigned char)*s++ ^ x;
 		} else {
-			*o++ = 0x01;
+			*o++ = 0x01 ^ x;
 			while (a_alpha(*s))
-				*o++ = (unsigned char)*s++;
-			*o++ = 0x00;
+				*o++ = (unsigned char)*s++ ^ x;
+			*o++ = x;
 		}
 	}
+}
+
+/* Version sort key (see bls.h). */
+size_t kb_version_key(unsigned char *out, const char *s)
+{
+	return version_key_x(out, s, 0);
 }
 
 /* Does id (with or without ".conf") match the loader.conf default glob? */
@@ -373,8 +379,14 @@ static bool parse_entry(struct kb_parse_ctx *pctx, struct kb_bls_entry *e, char 
 			while (vl) {
 				size_t wl = 0;
 
-				while (wl < vl && v[wl] != ' ' && v[wl] != '\t')
-					wl++;
+				{
+					const char *sp = memchr(v, ' ', vl), *tab;
+
+					wl = sp ? (size_t)(sp - v) : vl;
+					tab = memchr(v, '\t', wl);
+					if (tab)
+						wl = (size_t)(tab - v);
+				}
 				if (e->n_initrds >= KB_MAX_INITRDS) {
 					kb_parse_error(pctx, path, it.lineno,
 						       "initrd ignored: more than %u (KB_MAX_INITRDS)", KB_MAX_INITRDS);
@@ -458,7 +470,7 @@ struct keyed {
 	size_t n;
 };
 
-static int keyed_cmp(const void *pa, const void *pb)
+static inline int keyed_cmp(const void *pa, const void *pb)
 {
 	const struct keyed *a = *(struct keyed *const *)pa, *b = *(struct keyed *const *)pb;
 	int r = memcmp(a->k, b->k, a->n < b->n ? a->n : b->n);
@@ -466,6 +478,50 @@ static int keyed_cmp(const void *pa, const void *pb)
 	if (r)
 		return r;
 	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/* Stable merge sort of ps by key (bottom-up; insertion-sorted runs of 8),
+ * comparing inline: qsort's indirect call costs as much as a comparison. */
+static void sort_keyed(struct keyed **a, unsigned n, void *ctx)
+{
+	struct keyed **tmp = talloc_array(ctx, struct keyed *, n);
+	unsigned w, i;
+
+	if (!tmp) {
+		qsort(a, n, sizeof(*a), keyed_cmp);
+		return;
+	}
+	for (i = 0; i < n; i += 8) {
+		unsigned e = i + 8 < n ? i + 8 : n, j;
+
+		for (j = i + 1; j < e; j++) {
+			struct keyed *v = a[j];
+			unsigned k = j;
+
+			while (k > i && keyed_cmp(&a[k - 1], &v) > 0) {
+				a[k] = a[k - 1];
+				k--;
+			}
+			a[k] = v;
+		}
+	}
+	for (w = 8; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			unsigned m = i + w < n ? i + w : n, e = i + 2 * w < n ? i + 2 * w : n;
+			unsigned x = i, y = m, o = i;
+
+			if (m >= e || keyed_cmp(&a[m - 1], &a[m]) <= 0)
+				continue; /* already in order */
+			while (x < m && y < e)
+				tmp[o++] = keyed_cmp(&a[x], &a[y]) <= 0 ? a[x++] : a[y++];
+			while (x < m)
+				tmp[o++] = a[x++];
+			while (y < e)
+				tmp[o++] = a[y++];
+			memcpy(a + i, tmp + i, (e - i) * sizeof(*a));
+		}
+	}
+	talloc_free(tmp);
 }
 
 /* Upper bound of kb_version_key's output for s. */
@@ -478,11 +534,7 @@ static size_t version_key_max(const char *s)
  * (no version key is a proper prefix of another, so this reverses order). */
 static unsigned char *put_desc_version(unsigned char *o, const char *v)
 {
-	size_t n = kb_version_key(o, v), i;
-
-	for (i = 0; i < n; i++)
-		o[i] = (unsigned char)~o[i];
-	return o + n;
+	return o + version_key_x(o, v, 0xff);
 }
 
 /* Where every id's comparison may start: the ids' common prefix cut back
@@ -499,6 +551,8 @@ static size_t common_id_start(struct kb_bls_entry **entries, unsigned n)
 		const char *id = entries[i]->id;
 		size_t j = 0;
 
+		if (strncmp(id, first, lcp) == 0)
+			continue; /* the usual case, one SIMD compare */
 		while (j < lcp && id[j] == first[j])
 			j++;
 		lcp = j;
@@ -565,7 +619,7 @@ static int sort_entries(struct kb_bls_entry **entries, unsigned n)
 		used += ks[i].n;
 		ps[i] = &ks[i];
 	}
-	qsort(ps, n, sizeof(ps[0]), keyed_cmp);
+	sort_keyed(ps, n, tmp);
 	for (i = 0; i < n; i++)
 		entries[i] = ps[i]->e;
 	talloc_free(tmp);
