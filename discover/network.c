@@ -719,8 +719,9 @@ static int to_url(struct kb_option *opt, struct kb_resource *res, const char *if
 	url = talloc_asprintf(opt, "%s%s", root, res->path);
 	if (!url)
 		return -ENOMEM;
-	TALLOC_FREE(res->device);
-	TALLOC_FREE(res->path);
+	/* parsers may carve strings out of one block: drop, never free, the old ones */
+	res->device = NULL;
+	res->path = NULL;
 	res->kind = KB_RES_URL;
 	res->url = url;
 	return 0;
