@@ -391,6 +391,7 @@ struct kb_server *kb_server_new(struct kb_daemon *d)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct kb_server *srv;
+	char *tmp;
 	mode_t old;
 	int r;
 
@@ -403,32 +404,51 @@ struct kb_server *kb_server_new(struct kb_daemon *d)
 		return NULL;
 	srv->d = d;
 	srv->path = talloc_strdup(srv, d->opts.socket_path);
+	/* bound under a temporary name, renamed into place once listening and
+	 * with its final mode: a client that waits for the socket to appear
+	 * is never refused (nor is one that connects to a stale socket) */
+	tmp = talloc_asprintf(srv, "%s.new", d->opts.socket_path);
+	if (!srv->path || !tmp) {
+		talloc_free(srv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (strlen(tmp) >= sizeof(addr.sun_path))
+		tmp = srv->path; /* no room for a suffix: bind in place */
 	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0) {
 		talloc_free(srv);
 		return NULL;
 	}
-	strcpy(addr.sun_path, d->opts.socket_path);
-	unlink(d->opts.socket_path);
+	strcpy(addr.sun_path, tmp);
+	unlink(tmp);
 	/* created with the right mode: no window where others can connect */
 	old = umask(0177);
 	r = bind(srv->fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old);
-	if (r < 0 || listen(srv->fd, 128) < 0)
+	if (r < 0)
 		goto fail;
-	if (d->opts.group != (gid_t)-1 &&
-	    (chown(srv->path, 0, d->opts.group) < 0 || chmod(srv->path, 0660) < 0))
+	if (listen(srv->fd, 128) < 0 ||
+	    (d->opts.group != (gid_t)-1 && (chown(tmp, 0, d->opts.group) < 0 || chmod(tmp, 0660) < 0)) ||
+	    (tmp != srv->path && rename(tmp, srv->path) < 0)) {
+		r = errno;
+		unlink(tmp);
+		errno = r;
 		goto fail;
+	}
 	talloc_set_destructor(srv, server_destructor);
 	srv->src = kb_loop_add_fd(d->loop, srv, srv->fd, EPOLLIN, server_accept, srv);
-	if (!srv->src)
+	if (!srv->src) {
+		r = errno;
+		unlink(srv->path);
+		errno = r;
 		goto fail;
+	}
 	return srv;
 fail:
 	r = errno;
 	if (srv->fd >= 0) {
 		close(srv->fd);
-		unlink(srv->path);
 		srv->fd = -1;
 	}
 	talloc_set_destructor(srv, NULL);

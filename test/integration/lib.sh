@@ -89,17 +89,20 @@ attach() {
 detach() { losetup -d "$1"; }
 
 # start_daemon ARGS...: runs the daemon on our socket, limited to the loop
-# devices in DEVGLOBS, logging to $W/daemon.log; waits for the socket
+# devices in DEVGLOBS, logging to $W/daemon.log; waits for the socket.
+# KB_DAEMON_WRAPPER (word-split) runs before it, e.g. "valgrind --error-exitcode=99 …"
+# (test/hardening/valgrind-lane.sh); the daemon's exit status is then the wrapper's.
 start_daemon() {
-	local g args=() i
+	local g args=() i wrapper=()
 	for g in "${DEVGLOBS[@]}"; do args+=(--devices "$g"); done
-	"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
+	[ -n "${KB_DAEMON_WRAPPER:-}" ] && read -r -a wrapper <<< "$KB_DAEMON_WRAPPER"
+	"${wrapper[@]}" "$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
 		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
 		--kexec-sysroot "$W/sysroot" \
 		"${args[@]}" "$@" &
 	DAEMON=$!
 	PIDS+=("$DAEMON")
-	for i in $(seq 100); do
+	for i in $(seq $(( ${#wrapper[@]} ? 600 : 100 ))); do
 		[ -S "$SOCK" ] && return 0
 		sleep 0.05
 	done
