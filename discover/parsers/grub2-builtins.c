@@ -216,6 +216,37 @@ static size_t norm_into(char *out, const char *path)
 	const char *p = path;
 	size_t o = 0;
 
+	/* fast path: a path that is already normal is copied as it is */
+	if (*p == '/') {
+		const char *e;
+
+		for (;;) {
+			const char *c = p + 1; /* after a '/' */
+
+			if (*c == '/' || (*c == '.' && (c[1] == '/' || !c[1] ||
+							 (c[1] == '.' && (c[2] == '/' || !c[2])))))
+				goto slow;
+			if (!*c) {
+				if (p != path)
+					goto slow; /* a trailing '/' */
+				e = c;
+				break;
+			}
+			for (p = c; *p && *p != '/'; p++)
+				;
+			if (!*p) {
+				e = p;
+				break;
+			}
+		}
+		o = (size_t)(e - path);
+		memcpy(out, path, o + 1);
+		return o;
+	}
+slow:
+	p = path;
+	o = 0;
+
 	out[o++] = '/';
 	while (*p) {
 		const char *st;
@@ -491,15 +522,37 @@ struct test_state {
 
 static bool is_binop(const char *s)
 {
-	static const char *const ops[] = {"=",   "==",  "!=",  "<",   ">",   "<=",  ">=",
-					  "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-pgt",
+	static const char *const ops[] = {"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-pgt",
 					  "-plt", "-nt", "-ot", NULL};
 	unsigned k;
 
-	for (k = 0; ops[k]; k++)
-		if (!strcmp(s, ops[k]))
-			return true;
-	return false;
+	switch (s[0]) {
+	case '=': /* = == */
+	case '<': /* < <= */
+	case '>': /* > >= */
+		return !s[1] || (s[1] == '=' && !s[2]);
+	case '!': /* != */
+		return s[1] == '=' && !s[2];
+	case '-':
+		for (k = 0; ops[k]; k++)
+			if (!strcmp(s, ops[k]))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* s is the one-character word c. */
+static inline bool is1(const char *s, char c)
+{
+	return s[0] == c && !s[1];
+}
+
+/* s is the two-character word "-c". */
+static inline bool isopt(const char *s, char c)
+{
+	return s[0] == '-' && s[1] == c && !s[2];
 }
 
 static long num_of(const char *s, bool skip_prefix)
@@ -563,14 +616,14 @@ static bool test_primary(struct test_state *t)
 		t->i += 3;
 		return r;
 	}
-	if (!strcmp(a, "(") && t->depth < G2_MAX_AST_DEPTH) {
+	if (is1(a, '(') && t->depth < G2_MAX_AST_DEPTH) {
 		bool r;
 
 		t->i++;
 		t->depth++;
 		r = test_or(t);
 		t->depth--;
-		if (t->i < t->argc && !strcmp(t->argv[t->i], ")"))
+		if (t->i < t->argc && is1(t->argv[t->i], ')'))
 			t->i++;
 		return r;
 	}
@@ -608,7 +661,7 @@ static bool test_primary(struct test_state *t)
 
 static bool test_not(struct test_state *t)
 {
-	if (t->i < t->argc && !strcmp(t->argv[t->i], "!") && t->i + 1 < t->argc &&
+	if (t->i < t->argc && is1(t->argv[t->i], '!') && t->i + 1 < t->argc &&
 	    t->depth < G2_MAX_AST_DEPTH) {
 		bool r;
 
@@ -625,7 +678,7 @@ static bool test_and(struct test_state *t)
 {
 	bool r = test_not(t);
 
-	while (t->i < t->argc && !strcmp(t->argv[t->i], "-a")) {
+	while (t->i < t->argc && isopt(t->argv[t->i], 'a')) {
 		t->i++;
 		r = test_not(t) && r;
 	}
@@ -636,7 +689,7 @@ static bool test_or(struct test_state *t)
 {
 	bool r = test_and(t);
 
-	while (t->i < t->argc && !strcmp(t->argv[t->i], "-o")) {
+	while (t->i < t->argc && isopt(t->argv[t->i], 'o')) {
 		t->i++;
 		r = test_and(t) || r;
 	}
@@ -647,8 +700,8 @@ static int cmd_test(struct g2_interp *ip, unsigned argc, char **argv)
 {
 	struct test_state t = {ip, argc, 1, argv, 0};
 
-	if (!strcmp(argv[0], "[")) {
-		if (argc < 2 || strcmp(argv[argc - 1], "]") != 0) {
+	if (is1(argv[0], '[')) {
+		if (argc < 2 || !is1(argv[argc - 1], ']')) {
 			g2_error(ip, 0, "[: missing ']'");
 			return 1;
 		}
@@ -825,6 +878,7 @@ int g2_eval(struct g2_interp *ip, const char *src, size_t len)
 	struct g2_parser *ps;
 	struct g2_node *list = NULL;
 	struct g2_mark m;
+	char *text;
 	unsigned seq = ip->retain_seq;
 	int st = 1;
 
@@ -837,7 +891,14 @@ int g2_eval(struct g2_interp *ip, const char *src, size_t len)
 	if (!ps)
 		return 1;
 	m = g2_arena_mark(&ip->ast);
-	g2_parser_init(ps, ip, &ip->ast, ip->file, src, len);
+	/* the lexer cuts words out of its buffer: a copy in the AST arena
+	 * lives exactly as long as what is parsed from it */
+	text = g2_strndup(&ip->ast, src, len);
+	if (!text) {
+		talloc_free(ps);
+		return 1;
+	}
+	g2_parser_init(ps, ip, &ip->ast, ip->file, text, len);
 	ps->lx.line = ip->line;
 	if (g2_parse_all(ps, &list) == 0) {
 		unsigned line = ip->line;
@@ -923,17 +984,24 @@ static int cmd_search(struct g2_interp *ip, unsigned argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 
-		if (!strcmp(a, "--file") || !strcmp(a, "-f"))
-			kind = "file";
-		else if (!strcmp(a, "--label") || !strcmp(a, "-l"))
-			kind = "label";
-		else if (!strcmp(a, "--fs-uuid") || !strcmp(a, "-u"))
-			kind = "uuid";
-		else if (!strcmp(a, "--no-floppy") || !strcmp(a, "-n") || !strcmp(a, "--efidisk-only"))
+		if (a[0] != '-' || !a[1]) {
+			/* not an option: the first one is the name */
+			if (!name)
+				name = a;
 			continue;
-		else if (!strncmp(a, "--set=", 6))
+		}
+		if (isopt(a, 'f') || (a[2] == 'f' && !strcmp(a, "--file")))
+			kind = "file";
+		else if (isopt(a, 'l') || (a[2] == 'l' && !strcmp(a, "--label")))
+			kind = "label";
+		else if (isopt(a, 'u') || (a[2] == 'f' && !strcmp(a, "--fs-uuid")))
+			kind = "uuid";
+		else if (isopt(a, 'n') || (a[2] == 'n' && !strcmp(a, "--no-floppy")) ||
+			 (a[2] == 'e' && !strcmp(a, "--efidisk-only")))
+			continue;
+		else if (a[2] == 's' && !strncmp(a, "--set=", 6))
 			var = a + 6;
-		else if (!strcmp(a, "--set") || !strcmp(a, "-s")) {
+		else if (isopt(a, 's') || (a[2] == 's' && !strcmp(a, "--set"))) {
 			var = "root";
 			/* "--set VAR NAME": take VAR when a name follows it */
 			if (i + 2 < argc + 0 && valid_name(argv[i + 1], strlen(argv[i + 1])) &&
@@ -942,7 +1010,7 @@ static int cmd_search(struct g2_interp *ip, unsigned argc, char **argv)
 			else if (i + 2 < argc && valid_name(argv[i + 1], strlen(argv[i + 1])) &&
 				 i + 2 == argc - 1 && argv[i + 2][0] != '-')
 				var = argv[++i];
-		} else if (!strncmp(a, "--hint", 6)) {
+		} else if (a[2] == 'h' && !strncmp(a, "--hint", 6)) {
 			unsigned j = i;
 
 			v = NULL;
@@ -952,10 +1020,8 @@ static int cmd_search(struct g2_interp *ip, unsigned argc, char **argv)
 				v = argv[++i];
 			if (v && n_hints < sizeof(hints) / sizeof(hints[0]))
 				hints[n_hints++] = v;
-		} else if (a[0] == '-' && a[1]) {
+		} else {
 			g2_error(ip, 0, "search: unknown option '%.32s' ignored", a);
-		} else if (!name) {
-			name = a;
 		}
 	}
 	if (!name) {
@@ -1063,6 +1129,7 @@ bool g2_count_load(struct g2_interp *ip, const char *what)
 
 static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 {
+	unsigned seq = ip->retain_seq;
 	void *tmp;
 	char *buf = NULL;
 	size_t len = 0;
@@ -1129,7 +1196,10 @@ static int run_file(struct g2_interp *ip, const char *spec, bool new_context)
 		g2_run_buffer(ip, fname ? fname : spec, buf, len);
 	}
 	ip->include_depth--;
-	talloc_free(tmp);
+	if (seq != ip->retain_seq)
+		talloc_steal(ip->mem, tmp); /* functions it defined point into buf */
+	else
+		talloc_free(tmp);
 	return 0;
 }
 
@@ -1422,14 +1492,16 @@ static int parse_menu_args(struct g2_interp *ip, const char *what, unsigned argc
 				opts_done = true;
 				continue;
 			}
-			if ((v = opt_value(argc, argv, &i, "--id"))) {
+			/* a[2] picks the one option name that can match */
+			if (a[2] == 'i' && (v = opt_value(argc, argv, &i, "--id"))) {
 				ma->id = v;
 				continue;
 			}
-			if (opt_value(argc, argv, &i, "--class") || opt_value(argc, argv, &i, "--users") ||
-			    opt_value(argc, argv, &i, "--hotkey"))
+			if ((a[2] == 'c' && opt_value(argc, argv, &i, "--class")) ||
+			    (a[2] == 'u' && opt_value(argc, argv, &i, "--users")) ||
+			    (a[2] == 'h' && opt_value(argc, argv, &i, "--hotkey")))
 				continue;
-			if (!strcmp(a, "--unrestricted"))
+			if (a[2] == 'u' && !strcmp(a, "--unrestricted"))
 				continue;
 			if (!strncmp(a, "--id", 4) || !strncmp(a, "--class", 7) ||
 			    !strncmp(a, "--users", 7) || !strncmp(a, "--hotkey", 8)) {

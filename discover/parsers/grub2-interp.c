@@ -571,6 +571,7 @@ struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create)
 		return NULL;
 	ip->cmds[i].hash = h;
 	ip->cmd_count++;
+	ip->cmd_gen++; /* cached lookups (g2_node.cmd) may be stale now */
 	return &ip->cmds[i];
 }
 
@@ -680,7 +681,15 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 	}
 	if (n->cmd.words[0]->plain) {
 		/* ignored commands (insmod, echo, ...) need no expansion */
-		struct g2_cmd *c = g2_cmd_find_h(ip, n->cmd.words[0]->parts[0].s, n->hash);
+		struct g2_cmd *c;
+
+		if (n->cmd_gen == ip->cmd_gen) {
+			c = n->ccmd;
+		} else {
+			c = g2_cmd_find_h(ip, n->cmd.words[0]->parts[0].s, n->hash);
+			n->ccmd = c;
+			n->cmd_gen = ip->cmd_gen;
+		}
 
 		if (c && c->noop && !c->fn && !c->func)
 			return 0;
@@ -864,7 +873,7 @@ int g2_exec_list(struct g2_interp *ip, struct g2_node *n)
 }
 
 /* Run a buffer as a script file, one top-level item at a time. */
-int g2_run_buffer(struct g2_interp *ip, const char *file, const char *buf, size_t len)
+int g2_run_buffer(struct g2_interp *ip, const char *file, char *buf, size_t len)
 {
 	const char *saved_file = ip->file;
 	unsigned saved_line = ip->line;

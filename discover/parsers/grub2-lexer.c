@@ -68,16 +68,8 @@ char *g2_strndup(struct g2_arena *a, const char *s, size_t n)
 	return d;
 }
 
-/* The arena's current position. */
-struct g2_mark g2_arena_mark(const struct g2_arena *a)
-{
-	struct g2_mark m = {a->cur, a->cur ? a->cur->used : 0};
-
-	return m;
-}
-
-/* Free what was allocated after m (chunks allocated later are freed). */
-void g2_arena_release(struct g2_arena *a, struct g2_mark m)
+/* g2_arena_release across chunks (chunks allocated after m are freed). */
+void g2_arena_release_slow(struct g2_arena *a, struct g2_mark m)
 {
 	while (a->cur && a->cur != m.chunk) {
 		struct g2_chunk *prev = a->cur->prev;
@@ -117,19 +109,32 @@ static const unsigned char cclass[256] = {
 	['\\'] = C_BSL,  ['$'] = C_DOLLAR, [0] = C_NUL,
 };
 
-static bool is_name_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+/* 1: a name character ([A-Za-z0-9_]); 2: also a name start ([A-Za-z_]). */
+static const unsigned char namec[256] = {
+	['_'] = 3,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3,
+	['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3,
+	['o'] = 3, ['p'] = 3, ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3,
+	['v'] = 3, ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
+	['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3,
+	['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3,
+	['O'] = 3, ['P'] = 3, ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3,
+	['V'] = 3, ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
+};
 
-static bool is_name_char(unsigned char c)
-{
-	return is_name_start(c) || (c >= '0' && c <= '9');
-}
+/* First bytes of the reserved words: only these words need keyword_of. */
+static const unsigned char kwstart[256] = {
+	['!'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['i'] = 1, ['m'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['w'] = 1,
+};
 
-/* Start lexing buf[0..len) (not necessarily NUL-terminated). */
+/* Start lexing buf[0..len); buf[len] must be '\0'. Words are cut out of buf
+ * in place (a NUL written over the blank that ends them), so buf must stay
+ * as long as the AST built from it. */
 void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *arena,
-		   const char *file, const char *buf, size_t len)
+		   const char *file, char *buf, size_t len)
 {
 	memset(lx, 0, sizeof(*lx));
 	lx->p = buf;
@@ -138,20 +143,12 @@ void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *a
 	lx->arena = arena;
 	lx->ip = ip;
 	lx->file = file;
-	/* the last byte that is not a word character: a scan for the end of a
-	 * word starting at or before it needs no bounds check */
-	lx->safe = buf + len;
-	while (lx->safe > buf && cclass[(unsigned char)lx->safe[-1]] == C_WORD)
-		lx->safe--;
-	/* NULL when there is none: every scan then runs to the end */
-	lx->safe = lx->safe > buf ? lx->safe - 1 : NULL;
 }
 
-/* The end of the run of word characters starting at q. */
-static inline const char *scan_word(const struct g2_lexer *lx, const char *q)
+/* The end of the run of word characters starting at q (the NUL at the end
+ * of the buffer stops it). */
+static inline char *scan_word(char *q)
 {
-	if (!lx->safe || q > lx->safe)
-		return lx->end;
 	while (cclass[(unsigned char)*q] == C_WORD)
 		q++;
 	return q;
@@ -192,6 +189,23 @@ static uint8_t keyword_of(const char *s, size_t n)
 	return G2_KW_NONE;
 }
 
+/* A one-part literal word whose NUL-terminated text is already in place. */
+static inline struct g2_word *lit_word_at(struct g2_lexer *lx, const char *text, size_t n,
+					  bool plain)
+{
+	struct g2_word *w = g2_alloc(lx->arena, sizeof(*w) + sizeof(struct g2_part));
+
+	if (!w)
+		return NULL;
+	w->n_parts = 1;
+	w->plain = plain;
+	w->parts[0].type = G2_P_LIT;
+	w->parts[0].len = (uint32_t)n;
+	w->parts[0].s = text;
+	w->parts[0].hash = 0;
+	return w;
+}
+
 /* A one-part literal word copied from s[0..n). */
 static struct g2_word *lit_word(struct g2_lexer *lx, const char *s, size_t n, bool plain)
 {
@@ -212,129 +226,135 @@ static struct g2_word *lit_word(struct g2_lexer *lx, const char *s, size_t n, bo
 	return w;
 }
 
-static bool buf_reserve(struct g2_lexer *lx, size_t more)
+static __attribute__((noinline)) bool buf_grow(struct g2_lexer *lx, size_t more)
 {
 	size_t want = lx->buf_len + more + 1;
+	size_t cap = lx->buf_cap ? lx->buf_cap * 2 : 256;
+	char *nb;
 
-	if (want <= lx->buf_cap)
-		return true;
 	if (want > G2_MAX_WORD_LEN + 1) {
 		lx->oom = true; /* reported by the caller as a word-length refusal */
 		return false;
 	}
-	{
-		size_t cap = lx->buf_cap ? lx->buf_cap * 2 : 256;
-		char *nb;
-
-		while (cap < want)
-			cap *= 2;
-		nb = talloc_realloc_size(lx->arena->owner, lx->buf, cap);
-		if (!nb) {
-			lx->oom = true;
-			return false;
-		}
-		lx->buf = nb;
-		lx->buf_cap = cap;
+	while (cap < want)
+		cap *= 2;
+	nb = talloc_realloc_size(lx->arena->owner, lx->buf, cap);
+	if (!nb) {
+		lx->oom = true;
+		return false;
 	}
+	lx->buf = nb;
+	lx->buf_cap = cap;
 	return true;
 }
 
-static void buf_add(struct g2_lexer *lx, const char *s, size_t n)
+static inline void buf_add(struct g2_lexer *lx, const char *s, size_t n)
 {
-	if (!buf_reserve(lx, n))
+	if (__builtin_expect(lx->buf_len + n + 1 > lx->buf_cap, 0) && !buf_grow(lx, n))
 		return;
 	memcpy(lx->buf + lx->buf_len, s, n);
 	lx->buf_len += n;
 }
 
-static void part_push(struct g2_lexer *lx, uint32_t type, const char *s, size_t n)
+static inline void buf_add1(struct g2_lexer *lx, char c)
+{
+	if (__builtin_expect(lx->buf_len + 2 > lx->buf_cap, 0) && !buf_grow(lx, 1))
+		return;
+	lx->buf[lx->buf_len++] = c;
+}
+
+static __attribute__((noinline)) bool parts_grow(struct g2_lexer *lx)
+{
+	unsigned cap = lx->parts_cap ? lx->parts_cap * 2 : 16;
+	struct g2_part *np;
+
+	if (cap > G2_MAX_WORD_LEN) {
+		lx->oom = true;
+		return false;
+	}
+	np = talloc_realloc(lx->arena->owner, lx->parts, struct g2_part, cap);
+	if (!np) {
+		lx->oom = true;
+		return false;
+	}
+	lx->parts = np;
+	lx->parts_cap = cap;
+	return true;
+}
+
+static inline void part_push(struct g2_lexer *lx, uint32_t type, size_t n)
 {
 	struct g2_part *pt;
 
-	if (lx->n_parts == lx->parts_cap) {
-		unsigned cap = lx->parts_cap ? lx->parts_cap * 2 : 16;
-		struct g2_part *np;
-
-		if (cap > G2_MAX_WORD_LEN) {
-			lx->oom = true;
-			return;
-		}
-		np = talloc_realloc(lx->arena->owner, lx->parts, struct g2_part, cap);
-		if (!np) {
-			lx->oom = true;
-			return;
-		}
-		lx->parts = np;
-		lx->parts_cap = cap;
-	}
+	if (__builtin_expect(lx->n_parts == lx->parts_cap, 0) && !parts_grow(lx))
+		return;
 	pt = &lx->parts[lx->n_parts++];
 	pt->type = type;
-	pt->len = (uint32_t)n;
-	pt->s = s; /* copied into the arena when the word is finished */
+	pt->len = (uint32_t)n; /* text is in buf; copied when the word is finished */
 }
 
 /* End the literal collected in buf as a part. */
-static void flush_lit(struct g2_lexer *lx, bool *have_lit)
+static inline void flush_lit(struct g2_lexer *lx, bool *have_lit)
 {
 	if (!*have_lit)
 		return;
-	part_push(lx, G2_P_LIT, NULL, lx->buf_len); /* s = NULL: text is in buf */
+	part_push(lx, G2_P_LIT, lx->buf_len); /* the running offset: made a length later */
 	*have_lit = false;
 }
 
 /* Parse a $-reference at lx->p (pointing at '$'); adds a VAR/QVAR part or a literal '$'. */
-static void lex_dollar(struct g2_lexer *lx, bool quoted, bool *have_lit, size_t *lit_start)
+static void lex_dollar(struct g2_lexer *lx, bool quoted, bool *have_lit)
 {
 	const char *p = lx->p + 1;
 	const char *name;
 	size_t n;
 
-	if (p < lx->end && *p == '{') {
+	/* p <= lx->end, and *lx->end is '\0': no bounds checks needed */
+	if (*p == '{') {
 		const char *e = p + 1;
 
-		while (e < lx->end && *e != '}' && *e != '\n')
+		while (*e != '}' && *e != '\n' && e < lx->end)
 			e++;
-		if (e >= lx->end || *e != '}') {
+		if (*e != '}') {
 			/* unterminated ${: keep literally */
-			buf_add(lx, "$", 1);
+			buf_add1(lx, '$');
 			*have_lit = true;
 			lx->p++;
 			return;
 		}
 		name = p + 1;
 		n = (size_t)(e - name);
-		lx->p = e + 1;
-	} else if (p < lx->end && is_name_start((unsigned char)*p)) {
-		const char *e = p;
+		lx->p = (char *)e + 1;
+	} else if (namec[(unsigned char)*p] & 2) {
+		const char *e = p + 1;
 
-		while (e < lx->end && is_name_char((unsigned char)*e))
+		while (namec[(unsigned char)*e])
 			e++;
 		name = p;
 		n = (size_t)(e - p);
-		lx->p = e;
-	} else if (p < lx->end && *p >= '0' && *p <= '9') {
-		const char *e = p;
+		lx->p = (char *)e;
+	} else if (*p >= '0' && *p <= '9') {
+		const char *e = p + 1;
 
-		while (e < lx->end && *e >= '0' && *e <= '9')
+		while (*e >= '0' && *e <= '9')
 			e++;
 		name = p;
 		n = (size_t)(e - p);
-		lx->p = e;
-	} else if (p < lx->end && (*p == '?' || *p == '#' || *p == '@' || *p == '*')) {
+		lx->p = (char *)e;
+	} else if (*p == '?' || *p == '#' || *p == '@' || *p == '*') {
 		name = p;
 		n = 1;
-		lx->p = p + 1;
+		lx->p = (char *)p + 1;
 	} else {
-		buf_add(lx, "$", 1);
+		buf_add1(lx, '$');
 		*have_lit = true;
 		lx->p++;
 		return;
 	}
 	flush_lit(lx, have_lit);
 	/* the variable name is stored in buf too, after the literals */
-	*lit_start = lx->buf_len;
 	buf_add(lx, name, n);
-	part_push(lx, quoted ? G2_P_QVAR : G2_P_VAR, NULL, n);
+	part_push(lx, quoted ? G2_P_QVAR : G2_P_VAR, n);
 }
 
 /* Finish the word collected in the scratch buffers into the arena. */
@@ -379,7 +399,6 @@ static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
 static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 {
 	bool have_lit = false, plain = true;
-	size_t lit_start = 0;
 
 	lx->buf_len = 0;
 	lx->n_parts = 0;
@@ -391,11 +410,8 @@ static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 		case C_WORD: {
 			const char *s = lx->p;
 
-			lx->p = scan_word(lx, lx->p);
-			if (!have_lit) {
-				lit_start = lx->buf_len;
-				have_lit = true;
-			}
+			lx->p = scan_word(lx->p);
+			have_lit = true;
 			buf_add(lx, s, (size_t)(lx->p - s));
 			break;
 		}
@@ -408,10 +424,7 @@ static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 					lx->line++;
 				lx->p++;
 			}
-			if (!have_lit) {
-				lit_start = lx->buf_len;
-				have_lit = true;
-			}
+			have_lit = true;
 			buf_add(lx, s, (size_t)(lx->p - s));
 			if (lx->p < lx->end)
 				lx->p++;
@@ -434,27 +447,28 @@ static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 						continue;
 					}
 					if (e == '\\' || e == '"' || e == '$') {
-						if (!have_lit) {
-							lit_start = lx->buf_len;
-							have_lit = true;
-						}
-						buf_add(lx, &e, 1);
+						have_lit = true;
+						buf_add1(lx, e);
 						lx->p += 2;
 						continue;
 					}
 				}
 				if (d == '$') {
-					lex_dollar(lx, true, &have_lit, &lit_start);
+					lex_dollar(lx, true, &have_lit);
 					continue;
 				}
 				if (d == '\n')
 					lx->line++;
-				if (!have_lit) {
-					lit_start = lx->buf_len;
+				{
+					/* a run of bytes that need no care */
+					const char *s = lx->p++;
+
+					while (*lx->p != '"' && *lx->p != '\\' && *lx->p != '$' &&
+					       *lx->p != '\n' && lx->p < lx->end)
+						lx->p++;
 					have_lit = true;
+					buf_add(lx, s, (size_t)(lx->p - s));
 				}
-				buf_add(lx, &d, 1);
-				lx->p++;
 			}
 			if (lx->p < lx->end)
 				lx->p++;
@@ -472,22 +486,18 @@ static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 				lx->p += 2;
 				break;
 			}
-			if (!have_lit) {
-				lit_start = lx->buf_len;
-				have_lit = true;
-			}
-			buf_add(lx, lx->p + 1, 1);
+			have_lit = true;
+			buf_add1(lx, lx->p[1]);
 			lx->p += 2;
 			break;
 		case C_DOLLAR:
-			lex_dollar(lx, false, &have_lit, &lit_start);
+			lex_dollar(lx, false, &have_lit);
 			break;
 		default:
 			goto done;
 		}
 	}
 done:
-	(void)lit_start;
 	if (!plain && !have_lit && lx->n_parts == 0)
 		have_lit = true; /* "" or '' alone: an empty argument */
 	flush_lit(lx, &have_lit);
@@ -515,14 +525,9 @@ done:
 	return finish_word(lx, plain);
 }
 
-/* Does the byte at q (or the end) end a word? */
-static inline bool ends_word(const struct g2_lexer *lx, const char *q)
+/* Does a byte of this class end a word? */
+static inline bool ends_word_class(unsigned char k)
 {
-	unsigned char k;
-
-	if (q >= lx->end)
-		return true;
-	k = cclass[(unsigned char)*q];
 	return (k >= C_BLANK && k <= C_BAD) || k == C_NUL;
 }
 
@@ -530,114 +535,122 @@ static inline bool ends_word(const struct g2_lexer *lx, const char *q)
 void g2_lex(struct g2_lexer *lx)
 {
 	struct g2_token *t = &lx->tok;
-	const char *p = lx->p;
+	char *p = lx->p;
+	unsigned char c, k;
 
 	t->word = NULL;
 	t->kw = G2_KW_NONE;
 	for (;;) {
-		unsigned char c;
-
-		if (p >= lx->end) {
-			lx->p = p;
-			t->type = G2_T_EOF;
-			t->line = lx->line;
-			return;
-		}
 		c = (unsigned char)*p;
-		switch (cclass[c]) {
-		case C_WORD:
-			if (c == '#') {
-				/* a comment runs to the end of the line */
-				const char *nl = memchr(p, '\n', (size_t)(lx->end - p));
-
-				p = nl ? nl : lx->end;
-				continue;
-			}
-			{
-				/* fast path: a run of ordinary characters ended by a delimiter */
-				const char *q = scan_word(lx, p);
-
-				if (ends_word(lx, q)) {
-					size_t n = (size_t)(q - p);
-
-					lx->p = q;
-					t->line = lx->line;
-					if (n > G2_MAX_WORD_LEN) {
-						g2_error(lx->ip, lx->line,
-							 "refusing a word longer than %u bytes (G2_MAX_WORD_LEN)",
-							 G2_MAX_WORD_LEN);
-						t->type = G2_T_BAD;
-						t->bad = 0;
-						return;
-					}
-					t->word = lit_word(lx, p, n, true);
-					t->type = t->word ? G2_T_WORD : G2_T_BAD;
-					t->bad = 0;
-					if (t->word)
-						t->kw = keyword_of(p, n);
-					return;
-				}
-			}
-			goto word;
-		case C_SQ: {
-			/* fast path: '...' alone on one line */
-			const char *q = p + 1 < lx->end ? memchr(p + 1, '\'', (size_t)(lx->end - p - 1)) : NULL;
-
-			if (q && ends_word(lx, q + 1) && !memchr(p + 1, '\n', (size_t)(q - p - 1))) {
-				lx->p = q + 1;
-				t->line = lx->line;
-				t->word = lit_word(lx, p + 1, (size_t)(q - p - 1), false);
-				t->type = t->word ? G2_T_WORD : G2_T_BAD;
-				t->bad = 0;
-				return;
-			}
-			goto word;
-		}
-		case C_BLANK:
-		case C_NUL:
-			/* NUL bytes: treat as blanks (GRUB stops at them; we keep going) */
+		k = cclass[c];
+		if (k == C_BLANK) {
 			p++;
 			continue;
-		case C_BSL:
-			if (p + 1 < lx->end && p[1] == '\n') {
-				p += 2;
-				lx->line++;
-				continue;
-			}
-			goto word;
-		case C_NL:
-			lx->p = p + 1;
-			t->type = G2_T_NL;
-			t->line = lx->line++;
-			return;
-		case C_SEMI:
-			lx->p = p + 1;
-			t->type = G2_T_SEMI;
-			t->line = lx->line;
-			return;
-		case C_LBRACE:
-			lx->p = p + 1;
-			t->type = G2_T_LBRACE;
-			t->line = lx->line;
-			return;
-		case C_RBRACE:
-			lx->p = p + 1;
-			t->type = G2_T_RBRACE;
-			t->line = lx->line;
-			return;
-		case C_BAD:
-			lx->p = p + 1;
-			t->type = G2_T_BAD;
-			t->bad = (char)c;
-			t->line = lx->line;
-			return;
-		default:
-			goto word;
 		}
+		if (k == C_NUL) {
+			/* the end, or a NUL byte inside: a blank (GRUB stops at
+			 * them; we keep going) */
+			if (p >= lx->end) {
+				lx->p = p;
+				t->type = G2_T_EOF;
+				t->line = lx->line;
+				return;
+			}
+			p++;
+			continue;
+		}
+		if (c == '#') {
+			/* a comment runs to the end of the line */
+			char *nl = memchr(p, '\n', (size_t)(lx->end - p));
+
+			p = nl ? nl : lx->end;
+			continue;
+		}
+		if (k == C_BSL && p[1] == '\n' && p + 1 < lx->end) {
+			p += 2;
+			lx->line++;
+			continue;
+		}
+		break;
+	}
+	t->line = lx->line;
+	switch (k) {
+	case C_WORD: {
+		/* fast path: a run of ordinary characters ended by a delimiter */
+		char *q = scan_word(p);
+		unsigned char kq = cclass[(unsigned char)*q];
+
+		if (ends_word_class(kq)) {
+			size_t n = (size_t)(q - p);
+
+			t->bad = 0;
+			if (n > G2_MAX_WORD_LEN) {
+				lx->p = q;
+				g2_error(lx->ip, lx->line,
+					 "refusing a word longer than %u bytes (G2_MAX_WORD_LEN)",
+					 G2_MAX_WORD_LEN);
+				t->type = G2_T_BAD;
+				return;
+			}
+			if (n <= 9 && kwstart[c])
+				t->kw = keyword_of(p, n);
+			if (kq == C_BLANK || kq == C_NUL) {
+				/* cut out in place: the blank becomes the NUL */
+				*q = '\0';
+				t->word = lit_word_at(lx, p, n, true);
+			} else {
+				t->word = lit_word(lx, p, n, true);
+			}
+			lx->p = q;
+			t->type = t->word ? G2_T_WORD : G2_T_BAD;
+			if (!t->word)
+				t->kw = G2_KW_NONE;
+			return;
+		}
+		goto word;
+	}
+	case C_SQ: {
+		/* fast path: '...' alone on one line, cut out in place */
+		char *q = memchr(p + 1, '\'', (size_t)(lx->end - p - 1));
+
+		if (q && ends_word_class(cclass[(unsigned char)q[1]]) &&
+		    !memchr(p + 1, '\n', (size_t)(q - p - 1))) {
+			lx->p = q + 1;
+			*q = '\0';
+			t->word = lit_word_at(lx, p + 1, (size_t)(q - p - 1), false);
+			t->type = t->word ? G2_T_WORD : G2_T_BAD;
+			t->bad = 0;
+			return;
+		}
+		goto word;
+	}
+	case C_NL:
+		lx->p = p + 1;
+		t->type = G2_T_NL;
+		lx->line++;
+		return;
+	case C_SEMI:
+		lx->p = p + 1;
+		t->type = G2_T_SEMI;
+		return;
+	case C_LBRACE:
+		lx->p = p + 1;
+		t->type = G2_T_LBRACE;
+		return;
+	case C_RBRACE:
+		lx->p = p + 1;
+		t->type = G2_T_RBRACE;
+		return;
+	case C_BAD:
+		lx->p = p + 1;
+		t->type = G2_T_BAD;
+		t->bad = (char)c;
+		return;
+	default:
+		break;
 	}
 word:
 	lx->p = p;
-	t->line = lx->line;
 	t->word = lex_word(lx);
 	t->type = t->word ? G2_T_WORD : G2_T_BAD;
 	t->bad = 0;

@@ -57,7 +57,7 @@ static const char *kw_name(kw_t k)
 
 /* Start parsing buf[0..len). */
 void g2_parser_init(struct g2_parser *ps, struct g2_interp *ip, struct g2_arena *arena,
-		    const char *file, const char *buf, size_t len)
+		    const char *file, char *buf, size_t len)
 {
 	memset(ps, 0, sizeof(*ps));
 	g2_lexer_init(&ps->lx, ip, arena, file, buf, len);

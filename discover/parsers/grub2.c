@@ -285,13 +285,24 @@ static int grub2_parse(struct kb_parse_ctx *pctx, const char *path, const char *
 	g2_arena_init(&ip->ent, mem);
 	g2_arena_init(&ip->envm, mem);
 	ip->cf_timeout = -1;
+	ip->cmd_gen = 1; /* nodes start with cmd_gen 0: nothing cached */
 	ip->top_menu = talloc_zero(mem, struct g2_menu);
 	ip->menu = ip->top_menu;
 	r = ip->top_menu ? g2_commands_init(ip) : -ENOMEM;
 	if (r == 0)
 		r = init_env(ip, path);
-	if (r == 0)
-		r = g2_run_buffer(ip, path, buf, len);
+	if (r == 0) {
+		/* the lexer cuts words out of its buffer in place */
+		char *text = talloc_size(mem, len + 1);
+
+		if (text) {
+			memcpy(text, buf, len);
+			text[len] = '\0';
+			r = g2_run_buffer(ip, path, text, len);
+		} else {
+			r = -ENOMEM;
+		}
+	}
 	if (r == 0) {
 		ip->file = path;
 		r = g2_finish(ip);

@@ -71,9 +71,23 @@ static inline void *g2_alloc(struct g2_arena *a, size_t n)
 	return p;
 }
 char *g2_strndup(struct g2_arena *a, const char *s, size_t n);
-struct g2_mark g2_arena_mark(const struct g2_arena *a);
+/* The arena's current position. */
+static inline struct g2_mark g2_arena_mark(const struct g2_arena *a)
+{
+	struct g2_mark m = {a->cur, a->cur ? a->cur->used : 0};
+
+	return m;
+}
 /* Free everything allocated after m. */
-void g2_arena_release(struct g2_arena *a, struct g2_mark m);
+void g2_arena_release_slow(struct g2_arena *a, struct g2_mark m);
+/* Free everything allocated after m. */
+static inline void g2_arena_release(struct g2_arena *a, struct g2_mark m)
+{
+	if (__builtin_expect(a->cur == m.chunk && a->cur, 1))
+		a->cur->used = m.used;
+	else
+		g2_arena_release_slow(a, m);
+}
 
 /* ---- lexer ---- */
 enum g2_part_type {
@@ -129,8 +143,7 @@ struct g2_token {
 };
 struct g2_interp;
 struct g2_lexer {
-	const char *p, *end;
-	const char *safe; /* last byte that ends a word (scans stop there unchecked) */
+	char *p, *end; /* *end is '\0': scans stop there without bounds checks */
 	unsigned line;
 	struct g2_arena *arena;
 	struct g2_interp *ip; /* for error reports */
@@ -144,8 +157,10 @@ struct g2_lexer {
 	unsigned n_parts, parts_cap;
 	bool oom;
 };
+/* buf[len] must be '\0'; words are cut out of buf in place (NULs written over
+ * the blanks that end them), so buf must live as long as the AST. */
 void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *arena,
-		   const char *file, const char *buf, size_t len);
+		   const char *file, char *buf, size_t len);
 /* Lex the next token into lx->tok. */
 void g2_lex(struct g2_lexer *lx);
 /* Peek at the next token. */
@@ -184,6 +199,8 @@ struct g2_node {
 	bool assign; /* G2_N_CMD: the first word is NAME=value */
 	uint32_t hash; /* G2_N_CMD with a plain first word: its g2_hash */
 	unsigned line;
+	uint32_t cmd_gen;    /* G2_N_CMD: ccmd below is valid while ip->cmd_gen is this */
+	struct g2_cmd *ccmd; /* the first word's command table entry (NULL: none) */
 	struct g2_node *next;
 	union {
 		struct {
@@ -204,8 +221,9 @@ struct g2_parser {
 	struct g2_word **wv; /* scratch word vector */
 	unsigned wv_n, wv_cap;
 };
+/* buf as for g2_lexer_init. */
 void g2_parser_init(struct g2_parser *ps, struct g2_interp *ip, struct g2_arena *arena,
-		    const char *file, const char *buf, size_t len);
+		    const char *file, char *buf, size_t len);
 /* Next top-level item. stream: a top-level submenu comes back as
  * SUBMENU_OPEN, its closing brace as SUBMENU_CLOSE (when open_submenus > 0).
  * *ret_node NULL with 0 = end of input; -EBADMSG after a syntax error (reported,
@@ -303,6 +321,7 @@ struct g2_interp {
 	struct g2_frame *frame;
 	struct g2_cmd *cmds;       /* open-addressing table of command names */
 	unsigned cmd_size, cmd_count, n_funcs;
+	uint32_t cmd_gen;          /* bumped when the table gains a name (entries move) */
 	struct g2_menu *menu;      /* menu being filled */
 	struct g2_menu *top_menu;
 	unsigned menu_depth;
@@ -351,8 +370,10 @@ void g2_env_pop(struct g2_interp *ip);
 
 /* Run a command list. Returns the status of the last command. */
 int g2_exec_list(struct g2_interp *ip, struct g2_node *n);
-/* Run a buffer as a script file (top-level, streamed). */
-int g2_run_buffer(struct g2_interp *ip, const char *file, const char *buf, size_t len);
+/* Run a buffer as a script file (top-level, streamed). buf as for
+ * g2_lexer_init: writable, buf[len] == '\0', alive while any function it
+ * defines can run (see retain_seq). */
+int g2_run_buffer(struct g2_interp *ip, const char *file, char *buf, size_t len);
 /* Call a function/builtin by argv (argv[0] the command name). */
 int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line);
 
