@@ -5,6 +5,8 @@
 ################################################################################
 
 KEXBOOT_VERSION = 0.1.0
+KEXBOOT_LICENSE = GPL-2.0+
+KEXBOOT_LICENSE_FILES = COPYING
 # Built from the source tree this external tree lives in. To build a release
 # or a git tree instead, set KEXBOOT_SITE/KEXBOOT_SITE_METHOD here, or point
 # KEXBOOT_OVERRIDE_SRCDIR (local.mk) at a checkout.

@@ -4,9 +4,8 @@ syslinux/extlinux, BLS, UKI, yaboot, kboot, kexboot.conf), kexboot-menu shows \
 them on every console, and the embedded kexec engine checks that the jump is \
 safe before booting the chosen kernel; kexboot-ctl scripts it (JSON)."
 SECTION = "bootloaders"
-# The project has not chosen a licence file yet; replace with the real
-# LICENSE and LIC_FILES_CHKSUM when it does.
-LICENSE = "CLOSED"
+LICENSE = "GPL-2.0-or-later"
+LIC_FILES_CHKSUM = "file://COPYING;md5=b234ee4d69f5fce4486a80fdaf4a4263"
 
 # Point KEXBOOT_GIT_URI at the kexboot repository (local.conf), e.g.
 # KEXBOOT_GIT_URI = "git://git.example.org/kexboot.git;protocol=https"
