@@ -15,7 +15,8 @@
 #     the engine's native kexec_load path (Debian's arm64 kernel has no
 #     kexec_file_load); skipped unless test/e2e/setup-arm64.sh prepared it
 # Skips (77) without root, qemu-system-x86_64 or a fetchable kernel.
-# KEXBOOT_E2E_KEEP=1 keeps the work directory; KEXBOOT_E2E_CASES="1 3" runs some.
+# KEXBOOT_E2E_KEEP=1 keeps the work directory; KEXBOOT_E2E_CASES="1 3" runs some;
+# KEXBOOT_E2E_FWARGS adds firmware kernel arguments (x86 cases).
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=${KB_BUILDDIR:-$(pwd)}
@@ -72,7 +73,9 @@ boot() {
 	local steps=() s q=()
 	for s in "$@"; do steps+=(--step "$s"); done
 	# shellcheck disable=SC2086
-	mapfile -t q < <(e2e_qemu_x86 "$W/fw.img" "$args" -serial stdio -monitor none $drives)
+	# the daemon logs (debug) on the second serial port, kept beside the console log
+	mapfile -t q < <(e2e_qemu_x86 "$W/fw.img" "$args kbfw.log=/dev/ttyS1 kbfw.loglevel=debug ${KEXBOOT_E2E_FWARGS:-}" \
+		-serial stdio -monitor none -serial "file:$W/$name.daemon.log" $drives)
 	python3 "$SRC/test/e2e/qemu-session.py" --log "$W/$name.log" --timeout 120 --term vt220 \
 		"${steps[@]}" -- "${q[@]}" > "$W/$name.steps" 2>&1
 	rc=$?
@@ -85,6 +88,9 @@ boot() {
 	fi
 	fail "$name: expected command line '$exp', got '${got:-<no second kernel>}' (session rc $rc)"
 	excerpt "$W/$name.log"
+	echo "----- daemon log (last 25 lines): $W/$name.daemon.log"
+	tr -d '\r' < "$W/$name.daemon.log" | grep -v '^$' | tail -n 25
+	echo "-----"
 	return 1
 }
 # TIME lines of a session: kernel start to menu = guest uptime at /init plus
