@@ -594,14 +594,16 @@ void g2_lex(struct g2_lexer *lx)
 			}
 			if (n <= 9 && kwstart[c])
 				t->kw = keyword_of(p, n);
+			lx->p = q;
 			if (kq == C_BLANK || kq == C_NUL) {
 				/* cut out in place: the blank becomes the NUL */
+				if (q < lx->end)
+					lx->p = q + 1;
 				*q = '\0';
 				t->word = lit_word_at(lx, p, n, true);
 			} else {
 				t->word = lit_word(lx, p, n, true);
 			}
-			lx->p = q;
 			t->type = t->word ? G2_T_WORD : G2_T_BAD;
 			if (!t->word)
 				t->kw = G2_KW_NONE;
@@ -656,4 +658,58 @@ word:
 	t->bad = 0;
 	if (t->word && t->word->plain)
 		t->kw = keyword_of(t->word->parts[0].s, t->word->parts[0].len);
+}
+
+/* An argument word (no keyword check) lexed by the fast paths, or NULL when
+ * the next token needs g2_lex (then lx->p is past the blanks before it).
+ * Only without a peeked token. */
+struct g2_word *g2_lex_arg(struct g2_lexer *lx)
+{
+	char *p = lx->p, *q;
+	unsigned char k;
+
+	while (cclass[(unsigned char)*p] == C_BLANK)
+		p++;
+	lx->p = p;
+	k = cclass[(unsigned char)*p];
+	if (k == C_WORD) {
+		struct g2_word *w;
+		unsigned char kq;
+		size_t n;
+
+		if (*p == '#')
+			return NULL;
+		q = scan_word(p + 1);
+		kq = cclass[(unsigned char)*q];
+		n = (size_t)(q - p);
+		if (!ends_word_class(kq) || n > G2_MAX_WORD_LEN)
+			return NULL;
+		if (kq == C_BLANK || kq == C_NUL) {
+			w = lit_word_at(lx, p, n, true);
+			if (w) {
+				*q = '\0'; /* over the blank that ends it */
+				lx->p = q < lx->end ? q + 1 : q;
+			}
+		} else {
+			w = lit_word(lx, p, n, true);
+			if (w)
+				lx->p = q;
+		}
+		return w;
+	}
+	if (k == C_SQ) {
+		struct g2_word *w;
+
+		q = memchr(p + 1, '\'', (size_t)(lx->end - p - 1));
+		if (!q || !ends_word_class(cclass[(unsigned char)q[1]]) ||
+		    memchr(p + 1, '\n', (size_t)(q - p - 1)))
+			return NULL;
+		w = lit_word_at(lx, p + 1, (size_t)(q - p - 1), false);
+		if (w) {
+			*q = '\0';
+			lx->p = q + 1;
+		}
+		return w;
+	}
+	return NULL;
 }

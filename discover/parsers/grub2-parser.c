@@ -84,7 +84,7 @@ static struct g2_node *new_node(struct g2_parser *ps, uint8_t type, unsigned lin
 	return n;
 }
 
-static bool wv_push(struct g2_parser *ps, struct g2_word *w)
+static bool wv_push_slow(struct g2_parser *ps, struct g2_word *w)
 {
 	if (ps->wv_n >= G2_MAX_ARGV) {
 		fail(ps, ps->lx.line, "refusing a command of more than %s words (G2_MAX_ARGV)", "4096");
@@ -103,6 +103,42 @@ static bool wv_push(struct g2_parser *ps, struct g2_word *w)
 	}
 	ps->wv[ps->wv_n++] = w;
 	return true;
+}
+
+static inline bool wv_push(struct g2_parser *ps, struct g2_word *w)
+{
+	if (__builtin_expect(ps->wv_n < ps->wv_cap && ps->wv_n < G2_MAX_ARGV, 1)) {
+		ps->wv[ps->wv_n++] = w;
+		return true;
+	}
+	return wv_push_slow(ps, w);
+}
+
+/* Push the words that follow onto the scratch vector; the token after them
+ * is left peeked. false after a failure (reported). */
+static bool collect_words(struct g2_parser *ps)
+{
+	struct g2_lexer *lx = &ps->lx;
+
+	for (;;) {
+		struct g2_token *t;
+
+		if (!lx->have_tok) {
+			struct g2_word *w = g2_lex_arg(lx);
+
+			if (w) {
+				if (!wv_push(ps, w))
+					return false;
+				continue;
+			}
+		}
+		t = g2_peek(lx);
+		if (t->type != G2_T_WORD)
+			return true;
+		if (!wv_push(ps, t->word))
+			return false;
+		g2_next(lx);
+	}
 }
 
 /* Copy the scratch words from index `from` into the arena. */
@@ -250,15 +286,7 @@ static struct g2_node *parse_for(struct g2_parser *ps, unsigned line)
 	g2_next(&ps->lx);
 	if (!expect_kw(ps, KW_IN, line))
 		return NULL;
-	for (;;) {
-		t = g2_peek(&ps->lx);
-		if (t->type != G2_T_WORD)
-			break;
-		if (!wv_push(ps, t->word))
-			return NULL;
-		g2_next(&ps->lx);
-	}
-	if (!wv_take(ps, from, n))
+	if (!collect_words(ps) || !wv_take(ps, from, n))
 		return NULL;
 	return parse_loop_body(ps, n, line);
 }
@@ -318,18 +346,12 @@ static struct g2_node *parse_function(struct g2_parser *ps, unsigned line)
 static bool parse_menu_words(struct g2_parser *ps, struct g2_node *n, const char *what)
 {
 	unsigned from = ps->wv_n;
+	struct g2_token *t;
 
-	for (;;) {
-		struct g2_token *t = g2_peek(&ps->lx);
-
-		if (t->type == G2_T_WORD) {
-			if (!wv_push(ps, t->word))
-				return false;
-			g2_next(&ps->lx);
-			continue;
-		}
-		if (t->type == G2_T_LBRACE)
-			break;
+	if (!collect_words(ps))
+		return false;
+	t = g2_peek(&ps->lx);
+	if (t->type != G2_T_LBRACE) {
 		ps->wv_n = from;
 		fail(ps, t->line, "%s: expected '{' on the same line", what);
 		return false;
@@ -372,14 +394,11 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 	if (!n)
 		return NULL;
 	for (;;) {
-		struct g2_token *t = g2_peek(&ps->lx);
+		struct g2_token *t;
 
-		if (t->type == G2_T_WORD) {
-			if (!wv_push(ps, t->word))
-				return NULL;
-			g2_next(&ps->lx);
-			continue;
-		}
+		if (!collect_words(ps))
+			return NULL;
+		t = g2_peek(&ps->lx);
 		if (t->type == G2_T_BAD) {
 			ps->wv_n = from;
 			if (t->bad) {

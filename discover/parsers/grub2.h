@@ -163,6 +163,9 @@ void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *a
 		   const char *file, char *buf, size_t len);
 /* Lex the next token into lx->tok. */
 void g2_lex(struct g2_lexer *lx);
+/* The next token if it is an argument word the fast paths lex (see
+ * grub2-lexer.c), else NULL. Only when no token is peeked. */
+struct g2_word *g2_lex_arg(struct g2_lexer *lx);
 /* Peek at the next token. */
 static inline struct g2_token *g2_peek(struct g2_lexer *lx)
 {
