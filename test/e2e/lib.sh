@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by test/e2e/run.sh and test/e2e/demo.sh: fetch a real Debian kernel
 # (cached), build the firmware initramfs, the stage-2 test initrd and the
 # sample disks. Source it after setting SRC (source tree) and B (build tree).

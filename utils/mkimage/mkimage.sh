@@ -163,14 +163,14 @@ if [ -n "$MODULES" ]; then
 	fi
 	MD=$KROOT/lib/modules/$KVER
 	[ -d "$MD" ] || die "no $MD"
-	declare -A KO=() DONE=()
+	declare -A KO=() MDONE=()
 	while IFS= read -r f; do
 		n=$(basename "$f"); n=${n%%.ko*}; KO[${n//-/_}]=$f
 	done < <(find "$MD/kernel" -name '*.ko*')
 	add_module() { # name
 		local n=${1//-/_} f dep
-		[ -z "${DONE[$n]:-}" ] || return 0
-		DONE[$n]=1
+		[ -z "${MDONE[$n]:-}" ] || return 0
+		MDONE[$n]=1
 		f=${KO[$n]:-}
 		[ -n "$f" ] || { echo "mkimage: module $n not in $MD (built in?), skipped" >&2; return 0; }
 		case $f in *.ko) ;; *) die "compressed module $f: not supported" ;; esac
