@@ -151,7 +151,7 @@ static void resolve_dev(struct g2_interp *ip, const char *name, bool fallback, s
 	}
 	if (fallback) {
 		/* unknowable GRUB name (hd0,gpt2, lvm/…): the current root device */
-		const char *root = g2_get(ip, "root");
+		const char *root = g2_get_h(ip, "root", ip->h_root);
 
 		if (root && strcmp(root, name) != 0) {
 			char *r = g2_strndup(&ip->tmp, root, strlen(root));
@@ -195,7 +195,7 @@ static void resolve_spec(struct g2_interp *ip, const char *spec, struct devref *
 		}
 	}
 	{
-		const char *root = g2_get(ip, "root");
+		const char *root = g2_get_h(ip, "root", ip->h_root);
 		size_t n = root ? strlen(root) : 0;
 
 		if (n >= 2 && root[0] == '(' && root[n - 1] == ')') {
@@ -754,7 +754,7 @@ static int cmd_set(struct g2_interp *ip, unsigned argc, char **argv)
 		}
 		memcpy(name, argv[i], n);
 		name[n] = '\0';
-		if (g2_set(ip, name, eq ? eq + 1 : "") < 0)
+		if (g2_set_h(ip, name, g2_hash(name), eq ? eq + 1 : "") < 0)
 			st = 1;
 	}
 	return st;

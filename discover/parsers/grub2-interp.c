@@ -78,14 +78,15 @@ static int env_grow(struct g2_interp *ip, struct g2_env *e)
 	return 0;
 }
 
-/* The slot for name in e, created (unset) when missing. NULL on a limit/ENOMEM. */
-static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const char *name, uint32_t h)
+/* A new (unset) slot for name, known to be missing from e. stable_name: a
+ * copy of name that outlives e (an outer context's), or NULL to copy it.
+ * NULL on a limit/ENOMEM. */
+static struct g2_var *env_new(struct g2_interp *ip, struct g2_env *e, const char *name, uint32_t h,
+			      const char *stable_name)
 {
-	struct g2_var *v = env_find(e, name, h);
+	struct g2_var *v;
 	unsigned i;
 
-	if (v)
-		return v;
 	if (e->count >= G2_MAX_VARS) {
 		g2_error(ip, 0, "refusing more than %u variables (G2_MAX_VARS)", G2_MAX_VARS);
 		return NULL;
@@ -95,7 +96,7 @@ static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const cha
 	for (i = h & (e->size - 1); e->slots[i].name; i = (i + 1) & (e->size - 1))
 		;
 	v = &e->slots[i];
-	v->name = g2_strndup(&ip->envm, name, strlen(name));
+	v->name = stable_name ? stable_name : g2_strndup(&ip->envm, name, strlen(name));
 	if (!v->name)
 		return NULL;
 	v->hash = h;
@@ -104,6 +105,14 @@ static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const cha
 	v->exported = false;
 	e->count++;
 	return v;
+}
+
+/* The slot for name in e, created (unset) when missing. NULL on a limit/ENOMEM. */
+static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const char *name, uint32_t h)
+{
+	struct g2_var *v = env_find(e, name, h);
+
+	return v ? v : env_new(ip, e, name, h, NULL);
 }
 
 static struct g2_var *lookup(struct g2_interp *ip, const char *name, uint32_t h)
@@ -159,16 +168,19 @@ static int store_value(struct g2_interp *ip, struct g2_var *v, const char *value
 	return 0;
 }
 
-static int set_value(struct g2_interp *ip, const char *name, const char *value, size_t len)
+static int set_value(struct g2_interp *ip, const char *name, uint32_t h, const char *value,
+		     size_t len)
 {
-	uint32_t h = hash_name(name);
 	struct g2_var *v, *outer = NULL;
 
 	v = env_find(ip->env, name, h);
 	if (!v) {
-		if (ip->env->parent)
-			outer = lookup(ip, name, h);
-		v = env_slot(ip, ip->env, name, h);
+		struct g2_env *e;
+
+		for (e = ip->env->parent; e && !outer; e = e->parent)
+			outer = env_find(e, name, h);
+		/* an outer context's copy of the name outlives this one */
+		v = env_new(ip, ip->env, name, h, outer ? outer->name : NULL);
 		if (!v)
 			return -E2BIG;
 		if (outer)
@@ -185,7 +197,13 @@ static int set_value(struct g2_interp *ip, const char *name, const char *value, 
 /* Set a variable in the current context. */
 int g2_set(struct g2_interp *ip, const char *name, const char *value)
 {
-	return set_value(ip, name, value, strlen(value));
+	return set_value(ip, name, hash_name(name), value, strlen(value));
+}
+
+/* g2_set with the name's g2_hash known. */
+int g2_set_h(struct g2_interp *ip, const char *name, uint32_t hash, const char *value)
+{
+	return set_value(ip, name, hash, value, strlen(value));
 }
 
 /* Unset a variable (shadowing it in an overlay). */
@@ -283,9 +301,9 @@ void g2_env_pop(struct g2_interp *ip)
 
 /* ---- expansion ---- */
 
-static bool wbuf_add(struct g2_interp *ip, const char *s, size_t n)
+static __attribute__((noinline)) bool wbuf_grow(struct g2_interp *ip, size_t n)
 {
-	if (ip->wlen + n + 1 > ip->wcap) {
+	{
 		size_t cap = ip->wcap ? ip->wcap : 256;
 		char *nb;
 
@@ -302,6 +320,13 @@ static bool wbuf_add(struct g2_interp *ip, const char *s, size_t n)
 		ip->wbuf = nb;
 		ip->wcap = cap;
 	}
+	return true;
+}
+
+static inline bool wbuf_add(struct g2_interp *ip, const char *s, size_t n)
+{
+	if (__builtin_expect(ip->wlen + n + 1 > ip->wcap, 0) && !wbuf_grow(ip, n))
+		return false;
 	memcpy(ip->wbuf + ip->wlen, s, n);
 	ip->wlen += n;
 	return true;
@@ -418,10 +443,15 @@ static inline bool argv_push(struct g2_interp *ip, struct argv_vec *av, char *s)
 
 static bool emit_field(struct g2_interp *ip, struct argv_vec *av)
 {
-	char *s = g2_strndup(&ip->tmp, ip->wbuf ? ip->wbuf : "", ip->wlen);
+	char *s = g2_alloc(&ip->tmp, ip->wlen + 1);
 
+	if (!s)
+		return false;
+	if (ip->wlen)
+		memcpy(s, ip->wbuf, ip->wlen);
+	s[ip->wlen] = '\0';
 	ip->wlen = 0;
-	return s && argv_push(ip, av, s);
+	return argv_push(ip, av, s);
 }
 
 static bool is_ifs(char c)

@@ -348,6 +348,7 @@ struct g2_interp {
 	struct g2_devmap *map;
 	unsigned n_map;
 	const char *own_dev;       /* id of the device the config sits on */
+	uint32_t h_root;           /* g2_hash("root") */
 	char *wbuf;                /* word being expanded */
 	size_t wlen, wcap;
 	bool blscfg_done;
@@ -363,6 +364,8 @@ const char *g2_get(struct g2_interp *ip, const char *name);
 const char *g2_get_h(struct g2_interp *ip, const char *name, uint32_t hash);
 /* Set in the current context. 0 or -errno. */
 int g2_set(struct g2_interp *ip, const char *name, const char *value);
+/* g2_set with the name's g2_hash known. */
+int g2_set_h(struct g2_interp *ip, const char *name, uint32_t hash, const char *value);
 void g2_unset(struct g2_interp *ip, const char *name);
 int g2_export(struct g2_interp *ip, const char *name);
 /* Push a context: overlay (sees and shadows the current one) or isolated
