@@ -1,9 +1,12 @@
 /* kexboot: the shared data model (devices, boot options, resources, status).
  *
- * Ownership (talloc): every string and array inside a struct is a talloc
- * child of that struct, so freeing the struct frees everything it holds.
- * The same structs travel over the wire (lib/protocol.h) and come out of
- * the parsers (discover/parser.h).
+ * Ownership (talloc): freeing a struct frees everything it holds. Its
+ * strings and arrays live inside the struct's own talloc tree, either as
+ * children (the wire decoder, kb_*_dup) or packed into the struct's single
+ * chunk (parsers build each option as one allocation, see kb_opt_build):
+ * never free or steal a field on its own; kb_option_dup an option before
+ * editing it. The same structs travel over the wire (lib/protocol.h) and
+ * come out of the parsers (discover/parser.h).
  */
 #ifndef KB_TYPES_H
 #define KB_TYPES_H
