@@ -110,7 +110,7 @@ static const unsigned char cclass[256] = {
 };
 
 /* 1: a name character ([A-Za-z0-9_]); 2: also a name start ([A-Za-z_]). */
-static const unsigned char namec[256] = {
+const unsigned char g2_namec[256] = {
 	['_'] = 3,
 	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
 	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
@@ -334,10 +334,10 @@ static void lex_dollar(struct g2_lexer *lx, bool quoted, bool *have_lit)
 		name = p + 1;
 		n = (size_t)(e - name);
 		lx->p = (char *)e + 1;
-	} else if (namec[(unsigned char)*p] & 2) {
+	} else if (g2_namec[(unsigned char)*p] & 2) {
 		const char *e = p + 1;
 
-		while (namec[(unsigned char)*e])
+		while (g2_namec[(unsigned char)*e])
 			e++;
 		name = p;
 		n = (size_t)(e - p);
@@ -364,6 +364,12 @@ static void lex_dollar(struct g2_lexer *lx, bool quoted, bool *have_lit)
 	/* the variable name is stored in buf too, after the literals */
 	buf_add(lx, name, n);
 	part_push(lx, quoted ? G2_P_QVAR : G2_P_VAR, n);
+}
+
+/* Does a byte of this class end a word? */
+static inline bool ends_word_class(unsigned char k)
+{
+	return (k >= C_BLANK && k <= C_BAD) || k == C_NUL;
 }
 
 /* Finish the word collected in the scratch buffers into the arena. */
@@ -402,12 +408,109 @@ static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
 	return w;
 }
 
+#define SIMPLE_MAX_PARTS 8
+
+/* Fast path of lex_word for a word made only of unquoted literal runs and
+ * $name / ${name} / $1 / $? references (the common "/boot/vmlinuz-${kver}"):
+ * measured first, then laid out in one allocation. NULL (nothing consumed)
+ * when the word needs the general path. */
+static struct g2_word *lex_word_simple(struct g2_lexer *lx)
+{
+	struct {
+		uint32_t type, len;
+		const char *s;
+	} pv[SIMPLE_MAX_PARTS];
+	unsigned np = 0, i;
+	size_t text = 0;
+	const char *p = lx->p;
+	struct g2_word *w;
+	char *t;
+
+	for (;;) {
+		unsigned char k = cclass[(unsigned char)*p];
+		const char *name, *e;
+
+		if (k == C_WORD) {
+			e = scan_word((char *)p);
+			if (np && pv[np - 1].type == G2_P_LIT)
+				return NULL; /* only after a literal '$': general path */
+			if (np == SIMPLE_MAX_PARTS)
+				return NULL;
+			pv[np].type = G2_P_LIT;
+			pv[np].s = p;
+			pv[np].len = (uint32_t)(e - p);
+			np++;
+			text += (size_t)(e - p) + 1;
+			p = e;
+			continue;
+		}
+		if (k != C_DOLLAR)
+			break;
+		name = p + 1;
+		if (*name == '{') {
+			name++;
+			for (e = name; *e != '}' && *e != '\n' && e < lx->end; e++)
+				;
+			if (*e != '}')
+				return NULL;
+			p = e + 1;
+		} else if (g2_namec[(unsigned char)*name] & 2) {
+			for (e = name + 1; g2_namec[(unsigned char)*e]; e++)
+				;
+			p = e;
+		} else if (*name >= '0' && *name <= '9') {
+			for (e = name + 1; *e >= '0' && *e <= '9'; e++)
+				;
+			p = e;
+		} else if (*name == '?' || *name == '#' || *name == '@' || *name == '*') {
+			e = name + 1;
+			p = e;
+		} else {
+			return NULL; /* a literal '$' */
+		}
+		if (np == SIMPLE_MAX_PARTS || (size_t)(e - name) > G2_MAX_WORD_LEN)
+			return NULL;
+		pv[np].type = G2_P_VAR;
+		pv[np].s = name;
+		pv[np].len = (uint32_t)(e - name);
+		np++;
+		text += (size_t)(e - name) + 1;
+	}
+	if (!ends_word_class(cclass[(unsigned char)*p]) || !np || text > G2_MAX_WORD_LEN)
+		return NULL;
+	w = g2_alloc(lx->arena, sizeof(*w) + np * sizeof(struct g2_part) + text);
+	if (!w)
+		return NULL;
+	t = (char *)w + sizeof(*w) + np * sizeof(struct g2_part);
+	w->n_parts = np;
+	w->plain = false;
+	for (i = 0; i < np; i++) {
+		struct g2_part *pt = &w->parts[i];
+
+		pt->type = pv[i].type;
+		pt->len = pv[i].len;
+		memcpy(t, pv[i].s, pv[i].len);
+		t[pv[i].len] = '\0';
+		pt->s = t;
+		pt->hash = pt->type != G2_P_LIT ? g2_hash(t) : 0;
+		t += pv[i].len + 1;
+	}
+	if (np == 1 && pv[0].type == G2_P_LIT)
+		w->plain = true;
+	lx->p = (char *)p;
+	return w;
+}
+
 /* Lex one word starting at lx->p (the general case: quotes, escapes,
  * variables). Literal parts accumulate in buf; each part's length is its own
  * span of buf (parts are laid out back to back). */
 static __attribute__((noinline)) struct g2_word *lex_word(struct g2_lexer *lx)
 {
 	bool have_lit = false, plain = true;
+	struct g2_word *sw = lex_word_simple(lx);
+
+	if (sw)
+		return sw;
 
 	lx->buf_len = 0;
 	lx->n_parts = 0;
@@ -532,12 +635,6 @@ done:
 			 G2_MAX_WORD_LEN);
 	}
 	return finish_word(lx, plain);
-}
-
-/* Does a byte of this class end a word? */
-static inline bool ends_word_class(unsigned char k)
-{
-	return (k >= C_BLANK && k <= C_BAD) || k == C_NUL;
 }
 
 /* Lex the next token into lx->tok. */

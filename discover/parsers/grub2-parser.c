@@ -377,12 +377,10 @@ static bool is_assignment(const struct g2_word *w)
 	if (!w->n_parts || w->parts[0].type != G2_P_LIT)
 		return false;
 	s = w->parts[0].s;
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+	if (!(g2_namec[(unsigned char)*s] & 2))
 		return false;
-	for (s++; *s && *s != '='; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
+	for (s++; g2_namec[(unsigned char)*s]; s++)
+		;
 	return *s == '=';
 }
 

@@ -90,6 +90,8 @@ static inline void g2_arena_release(struct g2_arena *a, struct g2_mark m)
 }
 
 /* ---- lexer ---- */
+/* Bit 1: a variable-name character ([A-Za-z0-9_]); bit 2: a name start. */
+extern const unsigned char g2_namec[256];
 enum g2_part_type {
 	G2_P_LIT = 0,  /* literal text (quotes removed) */
 	G2_P_VAR = 1,  /* unquoted $var: value is split into fields */

@@ -1012,6 +1012,39 @@ static void test_lexer_fast_paths(void **state)
 	assert_int_equal(T->pctx.timeout_s, 7);
 }
 
+/* Words with only literal runs and $-references take a measured fast path;
+ * anything else in them (a literal '$', quotes, an unterminated ${, a
+ * newline inside ${...}) must come out as the general lexer makes it. */
+static void test_lexer_dollar_words(void **state)
+{
+	/* "${a ${}" names the variable "a ${"; $1 is the entry's title */
+	assert_string_equal(args_of("a=A; b='B C'; set 1x=no",
+				    "p$a-${a}q ${b}$a x$ $ y${a ${}z $1x $#n $?s \\$a"),
+			    "pA-Aq B CA x$ $ yz tx 1n 1s $a");
+	/* a word cut out in place right before a '#' that is no comment */
+	assert_string_equal(args_of("", "a#b c #d"), "a#b c");
+	/* an unterminated ${ is a literal '$'; the '{' after it is a token */
+	parse("x${ y\nmenuentry M { linux /k; }\n");
+	assert_true(has_error("unexpected '{'"));
+	assert_int_equal(T->pctx.n_options, 1);
+}
+
+/* Words point into the buffer they were lexed from: functions defined by a
+ * sourced file or by eval outlive the command that read them. */
+static void test_functions_outlive_their_text(void **state)
+{
+	memfs_add_str(T->fs, "sda1", "/boot/grub/fn.cfg",
+		      "function from_file { linux /f1 from_file $1; }\n");
+	parse("source /boot/grub/fn.cfg\n"
+	      "eval 'function from_eval { linux /f2 from_eval $1; }'\n"
+	      "set pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+	      "menuentry A { from_file one; }\n"
+	      "menuentry B { from_eval two; }\n");
+	assert_int_equal(T->pctx.n_options, 2);
+	assert_string_equal(opt(0)->args, "from_file one");
+	assert_string_equal(opt(1)->args, "from_eval two");
+}
+
 static void test_lexer_all_word_bytes(void **state)
 {
 	/* no byte in the buffer ends a word: the scan runs to the end */
@@ -1083,6 +1116,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_regress_bang_without_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lexer_fast_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lexer_all_word_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lexer_dollar_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_functions_outlive_their_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regress_trailing_backslash, setup, teardown),
 	};
 
