@@ -2,8 +2,8 @@
 # Integration: the real daemon and kexboot-ctl on real loop devices (root).
 TESTS += test/integration/test-daemon.sh
 dist_noinst_SCRIPTS += test/integration/lib.sh test/integration/test-daemon.sh
-TESTS += test/integration/test-config.sh
-dist_noinst_SCRIPTS += test/integration/test-config.sh test/integration/images.sh \
+TESTS += test/integration/test-config.sh test/integration/test-udevd.sh
+dist_noinst_SCRIPTS += test/integration/test-config.sh test/integration/test-udevd.sh test/integration/images.sh \
 	test/fixtures/mkbzimage.py test/fixtures/mkinitrd.py test/fixtures/fake-sysroot.sh
 include test/hardening/local.mk
 TESTS += test/e2e/run.sh
