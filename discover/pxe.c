@@ -245,6 +245,34 @@ bool kb_is_url(const char *s)
 	return p[0] == ':' && p[1] == '/' && p[2] == '/';
 }
 
+/* Does a relative or absolute path climb above its starting directory? */
+static bool escapes(const char *path)
+{
+	int depth = 0;
+	const char *p = path;
+
+	while (*p) {
+		const char *s;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - s);
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			if (--depth < 0)
+				return true;
+		} else if (!(n == 1 && s[0] == '.')) {
+			depth++;
+		}
+	}
+	return false;
+}
+
 static int url_fail(void *ctx, char **ret_why, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int url_fail(void *ctx, char **ret_why, int r, const char *fmt, ...)
@@ -321,6 +349,14 @@ int kb_url_parse(void *ctx, const char *url, struct kb_url *ret, char **ret_why)
 	}
 	if (*path && *path != '/')
 		return url_fail(ctx, ret_why, -EINVAL, "bad character '%c' after the host", *path);
+	{
+		char *p_only = talloc_strndup(ctx, path, strcspn(path, "?#"));
+		bool climbs = p_only && escapes(p_only);
+
+		talloc_free(p_only);
+		if (climbs)
+			return url_fail(ctx, ret_why, -EINVAL, "path climbs above the server root");
+	}
 	u.scheme = talloc_strndup(ctx, url, slen);
 	u.host = talloc_strndup(ctx, host, (size_t)(hend - host));
 	u.path = talloc_strdup(ctx, *path ? path : "/");
@@ -389,34 +425,6 @@ char *kb_url_resolve(void *ctx, const char *base, const char *ref)
 	talloc_free(norm);
 	talloc_free(joined);
 	return out;
-}
-
-/* Does a relative or absolute path climb above its starting directory? */
-static bool escapes(const char *path)
-{
-	int depth = 0;
-	const char *p = path;
-
-	while (*p) {
-		const char *s;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		s = p;
-		while (*p && *p != '/')
-			p++;
-		n = (size_t)(p - s);
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			if (--depth < 0)
-				return true;
-		} else if (!(n == 1 && s[0] == '.')) {
-			depth++;
-		}
-	}
-	return false;
 }
 
 int kb_pxe_search_names(void *ctx, const char *mac, const char *ip, char ***ret_names,
@@ -523,7 +531,7 @@ int kb_pxe_plan(void *ctx, const struct kb_lease *l, const char *mac, struct kb_
 			return plan_fail(ctx, ret_why, -EINVAL, "option 210 (path prefix) '%s': %s",
 					 l->path_prefix, why);
 		plan->root = kb_url_root(plan, &u);
-		plan->prefix = talloc_strdup(plan, u.path);
+		plan->prefix = kb_path_normalise(plan, talloc_strndup(plan, u.path, strcspn(u.path, "?#")));
 	} else {
 		server = boot_server(plan, l, &server_what);
 		if (!server && !(bootfile && kb_is_url(bootfile)) && !(l->conf_file && kb_is_url(l->conf_file)))

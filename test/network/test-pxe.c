@@ -231,6 +231,8 @@ static void test_plan_refusals(void **state)
 	l.conf_file = NULL;
 	l.path_prefix = "/../..";
 	plan_refused(&l, -EINVAL, "option 210");
+	l.path_prefix = "http://1/../e35"; /* found by fuzz-dhcp */
+	plan_refused(&l, -EINVAL, "climbs above the server root");
 	l.path_prefix = NULL;
 	l.tftp_server = "bad host!";
 	plan_refused(&l, -EINVAL, "option 66");
@@ -278,6 +280,8 @@ static void test_urls(void **state)
 	url_bad("http://h/\x01", -EINVAL, "control");
 	url_bad("http://h\\x/", -EINVAL, "after the host");
 	url_bad("nourl", -EINVAL, "not a URL");
+	url_bad("http://h/../x", -EINVAL, "climbs above the server root");
+	url_bad("http://h/a/../../x?y=/../..", -EINVAL, "climbs");
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "http://h/", 9);
 	big[sizeof(big) - 1] = '\0';
