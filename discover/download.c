@@ -3,6 +3,7 @@
  * server never stalls clients or discovery. See download.h. */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -432,6 +433,21 @@ static int downloader_destructor(struct kb_downloader *dlr)
 	return 0;
 }
 
+/* Remove what a previous daemon left in our download directory (it may have
+ * died mid-transfer): names are reused from 1, and files would collide. */
+static void clear_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_REG || de->d_type == DT_UNKNOWN)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 struct kb_downloader *kb_downloader_new(void *ctx, struct kb_loop *loop, const char *dir,
 					uint64_t max_size)
 {
@@ -451,6 +467,7 @@ struct kb_downloader *kb_downloader_new(void *ctx, struct kb_loop *loop, const c
 		errno = e;
 		return NULL;
 	}
+	clear_stale(dir);
 	if (curl_users++ == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		curl_users = 0;
 		talloc_free(dlr);

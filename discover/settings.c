@@ -14,6 +14,7 @@
 #include "discover/config-store.h"
 #include "discover/config.h"
 #include "discover/daemon.h"
+#include "discover/network.h"
 #include "discover/settings.h"
 #include "lib/log.h"
 
@@ -416,6 +417,8 @@ void kb_settings_request(struct kb_daemon *d, struct kb_client *cl, const struct
 	switch (msg->type) {
 	case KB_MSG_RESCAN:
 		r = kb_devices_rescan(d->devices);
+		if (d->network)
+			kb_network_republish(d->network, true);
 		kb_client_reply(cl, rq->req_id, r, NULL, r < 0 ? "rescan failed: %s" : NULL,
 				strerror(-r));
 		break;
@@ -425,6 +428,7 @@ void kb_settings_request(struct kb_daemon *d, struct kb_client *cl, const struct
 	case KB_MSG_CANCEL_AUTOBOOT:
 		if (kb_autoboot_cancel(d->autoboot) > 0) {
 			TALLOC_FREE(d->autoboot_timer);
+			kb_boot_cancel_pending(d, "autoboot cancelled");
 			kb_status(d, KB_STATUS_INFO, NULL, "autoboot cancelled by %s",
 				  kb_client_name(cl));
 			broadcast_autoboot(d);
