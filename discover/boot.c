@@ -257,10 +257,11 @@ static int boot_option(struct kb_daemon *d, struct kb_client *cl, uint16_t type,
 	TALLOC_FREE(d->devices);
 	{
 		struct kx_exec_opts eo = { .own_prefix = d->opts.runtime_dir };
+		char st[KX_EXEC_STATUS_SIZE];
 
-		r = kx_exec(d->kx, &eo);
+		r = kx_exec(d->kx, &eo, st);
+		why = talloc_asprintf(tmp, "kexec failed: %s", st[0] ? st : strerror(-r));
 	}
-	why = talloc_asprintf(tmp, "kexec failed: %s", strerror(-r));
 	d->devices = kb_devices_new(d);
 	if (d->devices)
 		kb_devices_rescan(d->devices);

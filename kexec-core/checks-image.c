@@ -2,12 +2,14 @@
  * architecture and endianness against the running machine, initrd integrity. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kexec-core/checks.h"
 #include "kexec-core/initrd.h"
+#include "kexec-core/vcache.h"
 
 /* Kernels smaller than this are not kernels. */
 #define KX_MIN_KERNEL_SIZE 4096u
@@ -103,8 +105,23 @@ void kx_check_initrds(struct kx_checks *c)
 	for (unsigned i = 0; i < c->spec->n_initrds; i++) {
 		const char *p = c->spec->initrds[i];
 		struct kx_initrd_report rep;
+		struct kx_file_key key;
 		char hs[32];
-		int r = kx_initrd_verify_file(p, &rep);
+		int fd = open(p, O_RDONLY | O_CLOEXEC), r;
+
+		memset(&rep, 0, sizeof(rep));
+		r = fd < 0 ? -errno : kx_file_key_fd(fd, &key);
+		if (r == 0) {
+			r = kx_initrd_verify_fd(fd, &rep);
+			c->sys->n_verified++;
+			/* remembered for the load, unless the file moved while we read it */
+			if (r == 0 && kx_file_key_unchanged(fd, &key))
+				kx_vcache_put(c->sys, &key);
+		} else if (r == -EINVAL) {
+			snprintf(rep.detail, sizeof(rep.detail), "not a regular file");
+		}
+		if (fd >= 0)
+			close(fd);
 
 		c->initrd_total += rep.size;
 		if (r == -ENOENT || r == -EACCES || r == -EPERM || r == -EISDIR || r == -EINVAL)

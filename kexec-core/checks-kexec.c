@@ -19,9 +19,19 @@
 /* Where kexec-tools may be installed (fallback path). */
 static const char *const kexec_tools_paths[] = { "/sbin/kexec", "/usr/sbin/kexec", "/bin/kexec",
 						 "/usr/bin/kexec", NULL };
-/* RISC-V kexec_file_load learnt Image files (not only ELF) in this release. */
+/* RISC-V kexec_file_load: ELF vmlinux from Linux 5.19 ("RISC-V: Add
+ * kexec_file support", arch/riscv/kernel/elf_kexec.c); Image files from
+ * Linux 6.8 ("riscv: kexec_file: Support loading Image binary file",
+ * arch/riscv/kernel/kexec_image.c). An older kernel answers ENOEXEC for an
+ * Image, which the load sorts as "fall back". */
+#define KX_RISCV_FILE_ELF_MAJOR 5
+#define KX_RISCV_FILE_ELF_MINOR 19
 #define KX_RISCV_FILE_IMAGE_MAJOR 6
 #define KX_RISCV_FILE_IMAGE_MINOR 8
+/* KHO interfaces, newest first: the sysfs switch, the debugfs finalize file
+ * of the first KHO releases. Writing "1" activates (finalizes) hand-over. */
+static const char *const kho_switches[] = { "/sys/kernel/kho/active",
+					    "/sys/kernel/debug/kho/out/finalize", NULL };
 
 static int load_config(void *ctx, struct kx_sys *sys, struct kx_host *h)
 {
@@ -185,7 +195,7 @@ static bool file_load_takes(const struct kx_host *h, const struct kx_image_info 
 		       (strcmp(img->format, "arm64-Image") == 0 || strcmp(img->format, "efi-zboot") == 0);
 	case KX_ARCH_RISCV64:
 		if (img->format && strcmp(img->format, "elf") == 0)
-			return true;
+			return kx_kver_cmp(h->release, KX_RISCV_FILE_ELF_MAJOR, KX_RISCV_FILE_ELF_MINOR) >= 0;
 		return img->format && strcmp(img->format, "riscv-Image") == 0 &&
 		       kx_kver_cmp(h->release, KX_RISCV_FILE_IMAGE_MAJOR, KX_RISCV_FILE_IMAGE_MINOR) >= 0;
 	case KX_ARCH_PPC64:
@@ -260,28 +270,75 @@ void kx_check_kexec(struct kx_checks *c)
 		  "kernel lockdown: %s", h->lockdown ? h->lockdown : "not available (no lockdown LSM or securityfs)");
 }
 
+/* Does kexec_file_load on this architecture verify signatures? The kernel
+ * refuses (EKEYREJECTED) any image, signed or not, under enforcement when
+ * the loader has no verify_sig: x86_64 has it with
+ * CONFIG_KEXEC_BZIMAGE_VERIFY_SIG, arm64 with CONFIG_KEXEC_IMAGE_VERIFY_SIG
+ * (both Authenticode over the PE/EFI stub), s390 with its own module-style
+ * signature; riscv, POWER and LoongArch loaders have none (IMA appraisal
+ * only). -1 when the config is unknown and the arch could have it. */
+static int arch_verifies(const struct kx_host *h)
+{
+	int c;
+
+	switch (h->arch) {
+	case KX_ARCH_X86_64:
+		c = kx_host_config(h, "KEXEC_BZIMAGE_VERIFY_SIG");
+		return c;
+	case KX_ARCH_ARM64:
+		c = kx_host_config(h, "KEXEC_IMAGE_VERIFY_SIG");
+		return c;
+	case KX_ARCH_S390X:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
 /* Signature enforcement (lockdown, KEXEC_SIG_FORCE) against this image and method. */
 static void check_signature(struct kx_checks *c, const char *method)
 {
 	struct kx_host *h = &c->host;
 	bool locked = h->lockdown && strcmp(h->lockdown, "none") != 0;
 	const char *src = locked ? "/sys/kernel/security/lockdown" : h->config_src;
+	const char *why = h->sig_force ? "CONFIG_KEXEC_SIG_FORCE" : "lockdown";
+	int kexec_sig = kx_host_config(h, "KEXEC_SIG");
+	int verifies = arch_verifies(h);
 
 	if (!locked && !h->sig_force) {
 		kx_result(&c->res, KB_SEV_INFO, "signature", h->config_src ? h->config_src : "/sys/kernel/security/lockdown",
 			  "", "no signature enforcement on kexec (no lockdown, no CONFIG_KEXEC_SIG_FORCE)");
 		return;
 	}
-	if (strcmp(method, "kexec_file_load") != 0)
+	if (strcmp(method, "kexec_file_load") != 0) {
 		kx_result(&c->res, KB_SEV_FATAL, "signature", src,
 			  "use a kernel and an architecture whose kexec_file_load takes this image, signed",
 			  "%s: the only load path for this image is %s, which the kernel refuses under %s",
 			  c->spec->kernel, method, locked ? "lockdown" : "CONFIG_KEXEC_SIG_FORCE");
-	else if (!c->img.pe_signed)
+		return;
+	}
+	/* lockdown alone gates kexec_file_load only through CONFIG_KEXEC_SIG's check */
+	if (!h->sig_force && kexec_sig == 0) {
+		kx_result(&c->res, KB_SEV_INFO, "signature", h->config_src,
+			  "", "kernel lockdown is on, but this kernel has no CONFIG_KEXEC_SIG: kexec_file_load does not check signatures");
+		return;
+	}
+	if (verifies == 0) {
+		kx_result(&c->res, KB_SEV_FATAL, "signature", src,
+			  h->arch == KX_ARCH_X86_64 || h->arch == KX_ARCH_ARM64 ?
+			  "boot a firmware kernel built with the image signature verifier, or without enforcement" :
+			  "this architecture's kexec_file_load cannot check signatures: boot without lockdown/enforcement, or with IMA appraisal",
+			  "%s: the running kernel's %s kexec_file_load loader has no signature verifier (%s), so under %s it rejects every image, signed or not",
+			  c->spec->kernel, kx_arch_name(h->arch),
+			  h->arch == KX_ARCH_X86_64 ? "CONFIG_KEXEC_BZIMAGE_VERIFY_SIG not set" :
+			  h->arch == KX_ARCH_ARM64 ? "CONFIG_KEXEC_IMAGE_VERIFY_SIG not set" : "none exists",
+			  why);
+		return;
+	}
+	if (!c->img.pe_signed)
 		kx_result(&c->res, KB_SEV_FATAL, "signature", src,
 			  "boot a kernel signed (Authenticode) by a key in the kernel's keyrings",
-			  "%s carries no signature and the kernel requires one (%s)", c->spec->kernel,
-			  locked ? "lockdown" : "CONFIG_KEXEC_SIG_FORCE");
+			  "%s carries no signature and the kernel requires one (%s)", c->spec->kernel, why);
 	else
 		kx_result(&c->res, KB_SEV_WARNING, "signature", src,
 			  "if loading fails with EKEYREJECTED, the signer's key is not trusted by this kernel",
@@ -320,18 +377,43 @@ void kx_check_load_path(struct kx_checks *c)
 
 void kx_check_kho(struct kx_checks *c)
 {
-	if (kx_sys_exists(c->sys, "/sys/kernel/kho/active")) {
-		char *v = kx_sys_read_line(c->ctx, c->sys, "/sys/kernel/kho/active");
+	if (kx_sys_exists(c->sys, kho_switches[0])) {
+		char *v = kx_sys_read_line(c->ctx, c->sys, kho_switches[0]);
 		bool on = v && strcmp(v, "1") == 0;
-		kx_result(&c->res, KB_SEV_INFO, "kho", "/sys/kernel/kho/active",
-			  on ? "" : "to hand state over: echo 1 > /sys/kernel/kho/active before the jump",
+		kx_result(&c->res, KB_SEV_INFO, "kho", kho_switches[0],
+			  on ? "" : "to hand state over: load with --kho (kexboot-kexec) or echo 1 > /sys/kernel/kho/active before loading",
 			  "Kexec HandOver available, %s", on ? "active" : "not active");
-	} else if (kx_sys_exists(c->sys, "/sys/kernel/debug/kho/out/finalize")) {
-		kx_result(&c->res, KB_SEV_INFO, "kho", "/sys/kernel/debug/kho/out/finalize",
-			  "to hand state over: echo 1 > /sys/kernel/debug/kho/out/finalize before the jump",
-			  "Kexec HandOver available (debugfs interface)");
+	} else if (kx_sys_exists(c->sys, kho_switches[1])) {
+		char *v = kx_sys_read_line(c->ctx, c->sys, kho_switches[1]);
+		bool on = v && strcmp(v, "1") == 0;
+		kx_result(&c->res, KB_SEV_INFO, "kho", kho_switches[1],
+			  on ? "" : "to hand state over: load with --kho (kexboot-kexec) or echo 1 > /sys/kernel/debug/kho/out/finalize before loading",
+			  "Kexec HandOver available (debugfs interface), %s", on ? "finalized" : "not finalized");
 	} else {
 		kx_result(&c->res, KB_SEV_INFO, "kho", "/sys/kernel/kho", "",
 			  "Kexec HandOver not available in the running kernel");
 	}
+}
+
+/* Activate Kexec HandOver (see kexec.h). */
+int kx_kho_activate(struct kx_sys *sys, const char **ret_path)
+{
+	for (unsigned i = 0; kho_switches[i]; i++) {
+		char *p, *v;
+		int r;
+		if (!kx_sys_exists(sys, kho_switches[i]))
+			continue;
+		v = kx_sys_read_line(NULL, sys, kho_switches[i]);
+		r = v && strcmp(v, "1") == 0 ? 0 : 1; /* already active: nothing to write */
+		talloc_free(v);
+		if (r) {
+			p = kx_sys_path(NULL, sys, kho_switches[i]);
+			r = p ? sys->ops->write_sys(sys, p, "1") : -ENOMEM;
+			talloc_free(p);
+		}
+		if (r == 0 && ret_path)
+			*ret_path = kho_switches[i];
+		return r;
+	}
+	return -ENOENT;
 }

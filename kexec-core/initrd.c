@@ -280,38 +280,43 @@ int kx_initrd_verify(const uint8_t *buf, size_t len, struct kx_initrd_report *re
 	return 0;
 }
 
-/* The same for a file (mapped read-only). */
-int kx_initrd_verify_file(const char *path, struct kx_initrd_report *rep)
+/* The same for an open file (mapped read-only). */
+int kx_initrd_verify_fd(int fd, struct kx_initrd_report *rep)
 {
 	struct stat st;
 	void *map;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(rep->detail, sizeof(rep->detail), "not a regular file");
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		snprintf(rep->detail, sizeof(rep->detail), "empty file");
+		return -EBADMSG;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	r = kx_initrd_verify(map, (size_t)st.st_size, rep);
+	munmap(map, (size_t)st.st_size);
+	return r;
+}
+
+/* The same for a file (mapped read-only). */
+int kx_initrd_verify_file(const char *path, struct kx_initrd_report *rep)
+{
 	int fd, r;
 
 	memset(rep, 0, sizeof(*rep));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(rep->detail, sizeof(rep->detail), "not a regular file");
-		return -EINVAL;
-	}
-	if (st.st_size == 0) {
-		close(fd);
-		snprintf(rep->detail, sizeof(rep->detail), "empty file");
-		return -EBADMSG;
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	r = kx_initrd_verify_fd(fd, rep);
 	close(fd);
-	if (map == MAP_FAILED)
-		return -errno;
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	r = kx_initrd_verify(map, (size_t)st.st_size, rep);
-	munmap(map, (size_t)st.st_size);
 	return r;
 }

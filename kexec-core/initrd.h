@@ -33,5 +33,7 @@ struct kx_initrd_report {
 int kx_initrd_verify(const uint8_t *buf, size_t len, struct kx_initrd_report *rep);
 /* The same for a file (mapped read-only). -errno for open/read failures. */
 int kx_initrd_verify_file(const char *path, struct kx_initrd_report *rep);
+/* The same for an open file. */
+int kx_initrd_verify_fd(int fd, struct kx_initrd_report *rep);
 
 #endif

@@ -56,25 +56,52 @@ enum kx_load_flags {
 	KX_FORCE = 1u << 0,        /* load despite fatal preflight results */
 	KX_NO_FALLBACK = 1u << 1,  /* never exec an external kexec-tools binary */
 	KX_SKIP_CHECKS = 1u << 2,  /* caller already ran kx_check (implies its own decision) */
+	KX_KHO = 1u << 3,          /* activate Kexec HandOver before loading (kx_kho_activate) */
 };
 
 /* Check (unless KX_SKIP_CHECKS), then load. -EPERM with fatal results and no
  * KX_FORCE (*ret_results filled when non-NULL either way); -EKEYREJECTED when
  * the kernel rejected the signature; other -errno on failure. On success
- * *ret_method is "kexec_file_load", "kexec_load" or "kexec-tools". */
+ * *ret_method is "kexec_file_load", "kexec_load" or "kexec-tools".
+ * Integrity: every initrd handed over is verified in full once. The load
+ * opens each initrd and trusts a verification of that same file (device,
+ * inode, size, mtime, ctime, fingerprint of both ends) made by kx_check on
+ * the same sys within KX_VCACHE_MAX_AGE_MS; otherwise it verifies it itself,
+ * KX_SKIP_CHECKS or not: -EBADMSG for a corrupt or truncated initrd (unless
+ * KX_FORCE). -ESTALE (and the kernel unloaded) when an initrd changed while
+ * it was being loaded. */
 int kx_load(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned flags,
 	    char **ret_method, struct kb_check_result **ret_results, unsigned *ret_n);
+
+/* Forget every verification remembered by sys (see kx_load). */
+void kx_verify_cache_clear(struct kx_sys *sys);
+
+/* Activate Kexec HandOver where the running kernel offers it
+ * (/sys/kernel/kho/active, or debugfs kho/out/finalize): 0 (now active;
+ * *ret_path, when non-NULL, is the file written, static), -ENOENT (no KHO in
+ * this kernel) or the write's -errno. Must precede the load. */
+int kx_kho_activate(struct kx_sys *sys, const char **ret_path);
 
 /* How kx_exec quiesces mounts. NULL opts: own_prefix = KX_DEFAULT_OWN_MOUNTS. */
 struct kx_exec_opts {
 	const char *own_prefix; /* mounts at or below this path are kexboot's: unmounted */
+	bool ignore_remount_failure; /* jump even when a read-write filesystem stays writable (after sync) */
 };
 #define KX_DEFAULT_OWN_MOUNTS "/run/kexboot"
+/* Room for kx_exec's status line. */
+#define KX_EXEC_STATUS_SIZE 512
 
-/* Unmount kexboot's mounts, sync, remount the others read-only, then
+/* Unmount kexboot's mounts (deepest first; lazily when busy), sync, remount
+ * the other read-write block filesystems read-only, sync, then
  * reboot(LINUX_REBOOT_CMD_KEXEC) via sys. Returns only on failure (-errno),
- * leaving the system running; the recording backend returns 0 after recording. */
-int kx_exec(struct kx_sys *sys, const struct kx_exec_opts *opts);
+ * before the jump, leaving the system running: filesystems it had remounted
+ * read-only are remounted read-write again, the loaded kernel stays loaded
+ * (kx_unload drops it) and status (when non-NULL, KX_EXEC_STATUS_SIZE bytes)
+ * says which step failed on what. -ENOEXEC: no kernel loaded; -EBUSY (or the
+ * remount's error): a read-write filesystem could not be made read-only
+ * (unless ignore_remount_failure); else reboot's error. The recording backend
+ * returns 0 after recording. */
+int kx_exec(struct kx_sys *sys, const struct kx_exec_opts *opts, char *status);
 
 /* Unload a loaded kernel. 0 or -errno. */
 int kx_unload(struct kx_sys *sys);

@@ -18,7 +18,9 @@
 
 #include "kexec-core/checks.h"
 #include "kexec-core/dtb.h"
+#include "kexec-core/initrd.h"
 #include "kexec-core/layout.h"
+#include "kexec-core/vcache.h"
 
 #define KX_PAGE 4096ull
 #define KX_2M (2ull << 20)
@@ -113,21 +115,105 @@ fail:
 	return r;
 }
 
+/* The initrds as opened for loading: the kernel (or we) read these very
+ * fds, so their keys are what was verified. */
+struct initrd_set {
+	unsigned n;
+	int *fd;
+	struct kx_file_key *key;
+	const char *const *path;
+};
+
+static int initrd_set_destructor(struct initrd_set *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+	return 0;
+}
+
+/* Open every initrd and make sure each is verified: a recent verification of
+ * the same file (vcache.h) stands, otherwise verify it now, in full. With
+ * KX_FORCE an unverifiable initrd is loaded anyway (the user saw why). */
+static int open_initrds(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned flags,
+			struct initrd_set **ret)
+{
+	struct initrd_set *s = talloc_zero(ctx, struct initrd_set);
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->fd = talloc_array(s, int, spec->n_initrds ? spec->n_initrds : 1);
+	s->key = talloc_zero_array(s, struct kx_file_key, spec->n_initrds ? spec->n_initrds : 1);
+	if (!s->fd || !s->key) {
+		talloc_free(s);
+		return -ENOMEM;
+	}
+	s->path = spec->initrds;
+	talloc_set_destructor(s, initrd_set_destructor);
+	for (unsigned i = 0; i < spec->n_initrds && r == 0; i++) {
+		struct kx_initrd_report rep;
+		s->fd[i] = open(spec->initrds[i], O_RDONLY | O_CLOEXEC);
+		s->n = i + 1;
+		if (s->fd[i] < 0) {
+			r = -errno;
+			break;
+		}
+		r = kx_file_key_fd(s->fd[i], &s->key[i]);
+		if (r < 0 || kx_vcache_has(sys, &s->key[i]) || (flags & KX_FORCE))
+			continue;
+		r = kx_initrd_verify_fd(s->fd[i], &rep);
+		sys->n_verified++;
+		if (r == 0 && kx_file_key_unchanged(s->fd[i], &s->key[i]))
+			kx_vcache_put(sys, &s->key[i]);
+		else if (r == 0)
+			r = -ESTALE; /* changed while being verified */
+		else if (r != -ENOMEM)
+			r = r == -EOPNOTSUPP ? 0 : -EBADMSG; /* unverifiable compressions: a warning in check */
+	}
+	if (r < 0) {
+		talloc_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+/* Are the initrds still the files that were verified and read? (kexec-tools
+ * opens them by path: the path must still name the same file.) */
+static bool initrds_unchanged(const struct initrd_set *s, bool by_path)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		bool same;
+		if (by_path) {
+			int fd = open(s->path[i], O_RDONLY | O_CLOEXEC);
+			same = fd >= 0 && kx_file_key_unchanged(fd, &s->key[i]);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			same = kx_file_key_unchanged(s->fd[i], &s->key[i]);
+		}
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
 /* All initrds concatenated in memory (NULL when there are none). */
-static int initrds_concat(void *ctx, const struct kx_spec *spec, struct blob **ret)
+static int initrds_concat(void *ctx, const struct initrd_set *s, struct blob **ret)
 {
 	struct blob *b;
 
 	*ret = NULL;
-	if (!spec->n_initrds)
+	if (!s->n)
 		return 0;
 	b = blob_new(ctx);
 	if (!b)
 		return -ENOMEM;
-	for (unsigned i = 0; i < spec->n_initrds; i++) {
+	for (unsigned i = 0; i < s->n; i++) {
 		uint8_t *d, *nb;
 		size_t l;
-		int r = kx_read_file(b, spec->initrds[i], KX_MAX_INITRD_TOTAL, &d, &l);
+		int r = kx_read_fd(b, s->fd[i], KX_MAX_INITRD_TOTAL, &d, &l);
 		if (r < 0) {
 			talloc_free(b);
 			return r;
@@ -177,7 +263,8 @@ static enum load_outcome sort_file_load_error(const struct kx_host *h, int r, in
 }
 
 static int try_file_load(void *ctx, struct kx_sys *sys, const struct kx_host *h,
-			 const struct kx_spec *spec, const struct kx_image_info *img)
+			 const struct kx_spec *spec, const struct kx_image_info *img,
+			 const struct initrd_set *irs)
 {
 	void *tmp = talloc_new(ctx);
 	struct blob *k = NULL, *i = NULL;
@@ -206,19 +293,10 @@ static int try_file_load(void *ctx, struct kx_sys *sys, const struct kx_host *h,
 			goto out;
 		}
 	}
-	if (spec->n_initrds == 1) {
-		i = blob_new(tmp);
-		if (!i) {
-			r = -ENOMEM;
-			goto out;
-		}
-		ifd = i->fd = open(spec->initrds[0], O_RDONLY | O_CLOEXEC);
-		if (ifd < 0) {
-			r = -errno;
-			goto out;
-		}
-	} else if (spec->n_initrds > 1) {
-		r = initrds_concat(tmp, spec, &i);
+	if (irs->n == 1) {
+		ifd = irs->fd[0]; /* the verified file itself: the kernel reads it */
+	} else if (irs->n > 1) {
+		r = initrds_concat(tmp, irs, &i);
 		if (r < 0)
 			goto out;
 		r = ifd = i->fd = memfd_of("kexboot-initrd", i->buf, i->len, true);
@@ -234,10 +312,9 @@ out:
 }
 
 /* Native kexec_load for arm64/riscv64 Images (segments recorded by the test backend). */
-int kx_load_native(void *ctx, struct kx_sys *sys, const struct kx_host *h, const struct kx_spec *spec,
-		   const struct kx_image_info *img);
-int kx_load_native(void *ctx, struct kx_sys *sys, const struct kx_host *h, const struct kx_spec *spec,
-		   const struct kx_image_info *img)
+static int kx_load_native(void *ctx, struct kx_sys *sys, const struct kx_host *h,
+			  const struct kx_spec *spec, const struct kx_image_info *img,
+			  const struct initrd_set *irs)
 {
 	void *tmp = talloc_new(ctx);
 	struct blob *k = NULL, *ird = NULL;
@@ -267,7 +344,7 @@ int kx_load_native(void *ctx, struct kx_sys *sys, const struct kx_host *h, const
 		goto out;
 	}
 	ksize = kx_align_up(plain.image_size > k->len ? plain.image_size : k->len, KX_PAGE);
-	r = initrds_concat(tmp, spec, &ird);
+	r = initrds_concat(tmp, irs, &ird);
 	if (r < 0)
 		goto out;
 	if (spec->dtb)
@@ -341,7 +418,8 @@ static char *kexec_tools_path(void *ctx, struct kx_sys *sys)
 	return NULL;
 }
 
-static int try_kexec_tools(void *ctx, struct kx_sys *sys, const struct kx_spec *spec)
+static int try_kexec_tools(void *ctx, struct kx_sys *sys, const struct kx_spec *spec,
+			   const struct initrd_set *irs)
 {
 	void *tmp = talloc_new(ctx);
 	const char *argv[8];
@@ -363,7 +441,7 @@ static int try_kexec_tools(void *ctx, struct kx_sys *sys, const struct kx_spec *
 	if (spec->n_initrds == 1) {
 		argv[n++] = talloc_asprintf(tmp, "--initrd=%s", spec->initrds[0]);
 	} else if (spec->n_initrds > 1) {
-		r = initrds_concat(tmp, spec, &ird);
+		r = initrds_concat(tmp, irs, &ird);
 		if (r < 0)
 			goto out;
 		r = ird->fd = memfd_of("kexboot-initrd", ird->buf, ird->len, false);
@@ -396,6 +474,7 @@ int kx_load(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned 
 	struct kx_host h;
 	struct kx_image_info img;
 	struct kb_check_result *res = NULL;
+	struct initrd_set *irs = NULL;
 	unsigned n = 0;
 	const char *method = NULL;
 	int r, err = 0;
@@ -415,15 +494,25 @@ int kx_load(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned 
 			goto out;
 		}
 	}
+	/* the files handed over are the files verified: by the check just made
+	 * (or a recent one, vcache.h), else verified here */
+	r = open_initrds(tmp, sys, spec, flags, &irs);
+	if (r < 0)
+		goto out;
 	r = kx_host_detect(tmp, sys, &h);
 	if (r < 0)
 		goto out;
 	r = kx_image_probe_file(spec->kernel, &img);
 	if (r < 0 && !(flags & KX_FORCE))
 		goto out;
+	if (flags & KX_KHO) {
+		r = kx_kho_activate(sys, NULL);
+		if (r < 0)
+			goto out;
+	}
 
 	if (h.file_load != KX_AVAIL_NO) {
-		r = try_file_load(tmp, sys, &h, spec, &img);
+		r = try_file_load(tmp, sys, &h, spec, &img, irs);
 		switch (sort_file_load_error(&h, r, &err)) {
 		case LOAD_OK:
 			method = "kexec_file_load";
@@ -437,7 +526,7 @@ int kx_load(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned 
 	}
 	if (h.load != KX_AVAIL_NO && (img.arch == KX_ARCH_ARM64 || img.arch == KX_ARCH_RISCV64) &&
 	    img.arch == h.arch) {
-		r = kx_load_native(tmp, sys, &h, spec, &img);
+		r = kx_load_native(tmp, sys, &h, spec, &img, irs);
 		if (r == 0) {
 			method = "kexec_load";
 			goto done;
@@ -449,7 +538,7 @@ int kx_load(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned 
 		r = err ? err : -EOPNOTSUPP;
 		goto out;
 	}
-	r = try_kexec_tools(tmp, sys, spec);
+	r = try_kexec_tools(tmp, sys, spec, irs);
 	if (r == 0) {
 		method = "kexec-tools";
 		goto done;
@@ -458,6 +547,13 @@ int kx_load(void *ctx, struct kx_sys *sys, const struct kx_spec *spec, unsigned 
 		r = err ? err : -EOPNOTSUPP;
 	goto out;
 done:
+	/* a file changed while it was being loaded: what the kernel holds is not
+	 * what was verified, so it must not be jumped to */
+	if (!initrds_unchanged(irs, strcmp(method, "kexec-tools") == 0)) {
+		kx_unload(sys);
+		r = -ESTALE;
+		goto out;
+	}
 	if (ret_method) {
 		*ret_method = talloc_strdup(ctx, method);
 		if (!*ret_method)

@@ -17,7 +17,8 @@ kexec_core_libkexec_core_a_SOURCES = \
 	kexec-core/dtb.h kexec-core/dtb.c \
 	kexec-core/checks.h kexec-core/checks.c kexec-core/checks-kexec.c \
 	kexec-core/checks-image.c kexec-core/checks-system.c kexec-core/checks-dtb.c \
-	kexec-core/layout.h kexec-core/layout.c kexec-core/load.c kexec-core/exec.c
+	kexec-core/layout.h kexec-core/layout.c kexec-core/load.c kexec-core/exec.c \
+	kexec-core/vcache.h kexec-core/vcache.c
 nodist_kexec_core_libkexec_core_a_SOURCES = kexec-core/unsafe-drivers.inc
 # The unsafe-driver table is embedded so the engine needs no data file at run time.
 kexec-core/unsafe-drivers.inc: $(top_srcdir)/kexec-core/data/unsafe-drivers.txt

@@ -13,6 +13,7 @@
  * and /proc/kallsyms (checks-kexec.c), so development hosts never make it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kexec.h>
 #include <linux/reboot.h>
 #include <spawn.h>
@@ -82,6 +83,25 @@ static int real_umount(struct kx_sys *sys, const char *target, int flags)
 static int real_remount_ro(struct kx_sys *sys, const char *target)
 {
 	return mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0 ? 0 : -errno;
+}
+
+static int real_remount_rw(struct kx_sys *sys, const char *target, unsigned long mnt_flags)
+{
+	return mount(NULL, target, NULL, MS_REMOUNT | mnt_flags, NULL) == 0 ? 0 : -errno;
+}
+
+static int real_write_sys(struct kx_sys *sys, const char *path, const char *value)
+{
+	size_t len = strlen(value);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, len) != (ssize_t)len)
+		r = errno ? -errno : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
 }
 
 static int real_uname(struct kx_sys *sys, char *machine, size_t msz, char *release, size_t rsz)
@@ -154,6 +174,8 @@ static const struct kx_sys_ops real_ops = {
 	.sync = real_sync,
 	.umount = real_umount,
 	.remount_ro = real_remount_ro,
+	.remount_rw = real_remount_rw,
+	.write_sys = real_write_sys,
 	.uname = real_uname,
 	.probe_syscall = real_probe_syscall,
 	.run = real_run,

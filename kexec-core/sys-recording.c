@@ -5,7 +5,16 @@
  * real kexec or reboot syscall. Knobs, one "key=value" a line, in
  * ROOT/kx-recording.conf:
  *   kexec_file_load=0|ENOSYS|EKEYREJECTED|…  result of that call (default 0)
- *   kexec_load=…, reboot=…, umount=…, remount=…  results (default 0)
+ *   kexec_load=…, reboot=…, umount=…, remount=…, remount-rw=…, write=…
+ *                                        results (default 0)
+ *   umount:TARGET=…, remount:TARGET=…, remount-rw:TARGET=…, write:PATH=…
+ *                                        the same for one mount point / file
+ *   read_files=0                         kexec_file_load does not read its fds
+ *                                        (by default it reads them whole, as the
+ *                                        kernel does, so benchmarks are honest)
+ *   vcache_max_age_ms=N                  verification cache lifetime
+ *   mutate_during_load=PATH              append a byte to PATH inside kexec_file_load
+ *                                        (a file changing while it is loaded)
  *   probe.kexec_file_load=yes|no|denied  probe answers (default: from the
  *   probe.kexec_load=…                   call results: ENOSYS=no, EPERM=denied)
  *   uname.machine=…, uname.release=…     default ROOT/proc/sys/kernel/{arch,osrelease}
@@ -13,6 +22,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kexec.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <talloc.h>
@@ -36,11 +48,60 @@ static char *fd_path(void *ctx, int fd)
 	return talloc_strdup(ctx, target);
 }
 
+/* Result knob for one target: "key:target", else "key", else 0. */
+static int target_knob(struct kx_sys *sys, const char *key, const char *target)
+{
+	char *k = talloc_asprintf(NULL, "%s:%s", key, target);
+	long r = kx_sys_conf_long(sys, key, 0);
+
+	if (k)
+		r = kx_sys_conf_long(sys, k, r);
+	talloc_free(k);
+	return (int)r;
+}
+
+/* Read an fd whole into one buffer, as the kernel's kernel_read_file does. */
+static int read_whole(int fd)
+{
+	struct stat st;
+	uint8_t *buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size > KX_RECORD_READ_MAX)
+		return -EFBIG;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = kx_pread_full(fd, buf, (size_t)st.st_size, 0);
+	free(buf);
+	return n < 0 ? (int)n : 0;
+}
+
 static int rec_kexec_file_load(struct kx_sys *sys, int kfd, int ifd, const char *cmdline,
 			       unsigned long flags)
 {
 	char *k = fd_path(NULL, kfd), *i = fd_path(NULL, ifd);
 	int r = (int)kx_sys_conf_long(sys, "kexec_file_load", 0);
+
+	if (r == 0 && !(flags & KEXEC_FILE_UNLOAD) && kx_sys_conf_long(sys, "read_files", 1)) {
+		r = read_whole(kfd);
+		if (r == 0)
+			r = read_whole(ifd);
+	}
+	if (!(flags & KEXEC_FILE_UNLOAD)) {
+		char *m = kx_sys_conf_str(NULL, sys, "mutate_during_load");
+		int fd = m ? open(m, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+		if (fd >= 0) {
+			if (write(fd, "", 1) < 0)
+				r = -errno;
+			close(fd);
+		}
+		talloc_free(m);
+	}
 
 	kx_sys_record(sys, "kexec_file_load kernel=%s initrd=%s flags=0x%lx cmdline=%s result=%s", k,
 		      i, flags, cmdline ? cmdline : "", r ? kx_errno_name(r) : "0");
@@ -87,7 +148,7 @@ static void rec_sync(struct kx_sys *sys)
 
 static int rec_umount(struct kx_sys *sys, const char *target, int flags)
 {
-	int r = (int)kx_sys_conf_long(sys, "umount", 0);
+	int r = target_knob(sys, "umount", target);
 
 	kx_sys_record(sys, "umount %s flags=0x%x result=%s", target, flags, r ? kx_errno_name(r) : "0");
 	return r;
@@ -95,9 +156,36 @@ static int rec_umount(struct kx_sys *sys, const char *target, int flags)
 
 static int rec_remount_ro(struct kx_sys *sys, const char *target)
 {
-	int r = (int)kx_sys_conf_long(sys, "remount", 0);
+	int r = target_knob(sys, "remount", target);
 
 	kx_sys_record(sys, "remount-ro %s result=%s", target, r ? kx_errno_name(r) : "0");
+	return r;
+}
+
+static int rec_remount_rw(struct kx_sys *sys, const char *target, unsigned long mnt_flags)
+{
+	int r = target_knob(sys, "remount-rw", target);
+
+	kx_sys_record(sys, "remount-rw %s flags=0x%lx result=%s", target, mnt_flags,
+		      r ? kx_errno_name(r) : "0");
+	return r;
+}
+
+/* Writes land in the fake tree when they succeed (so a later read sees them). */
+static int rec_write_sys(struct kx_sys *sys, const char *path, const char *value)
+{
+	int r = target_knob(sys, "write", path + strlen(sys->root));
+
+	kx_sys_record(sys, "write %s %s result=%s", path + strlen(sys->root), value,
+		      r ? kx_errno_name(r) : "0");
+	if (r == 0) {
+		int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (write(fd, value, strlen(value)) < 0)
+			r = -errno;
+		close(fd);
+	}
 	return r;
 }
 
@@ -165,6 +253,8 @@ static const struct kx_sys_ops recording_ops = {
 	.sync = rec_sync,
 	.umount = rec_umount,
 	.remount_ro = rec_remount_ro,
+	.remount_rw = rec_remount_rw,
+	.write_sys = rec_write_sys,
 	.uname = rec_uname,
 	.probe_syscall = rec_probe_syscall,
 	.run = rec_run,

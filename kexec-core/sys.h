@@ -52,13 +52,21 @@ struct kx_sys_ops {
 	int (*umount)(struct kx_sys *sys, const char *target, int flags);
 	/* Remount target read-only (MS_REMOUNT|MS_RDONLY): 0 or -errno. */
 	int (*remount_ro)(struct kx_sys *sys, const char *target);
+	/* Undo remount_ro: MS_REMOUNT with the mount's own per-mount flags
+	 * (MS_NOSUID, MS_NODEV, MS_NOEXEC, atime flags): 0 or -errno. */
+	int (*remount_rw)(struct kx_sys *sys, const char *target, unsigned long mnt_flags);
 	/* Machine and release of the running kernel (uname -m, -r). 0 or -errno. */
 	int (*uname)(struct kx_sys *sys, char *machine, size_t msz, char *release, size_t rsz);
 	/* Is this syscall present? Must never be able to load or unload anything. */
 	enum kx_avail (*probe_syscall)(struct kx_sys *sys, enum kx_syscall which);
 	/* Run an external program (kexec-tools fallback), wait: exit status >= 0 or -errno. */
 	int (*run)(struct kx_sys *sys, const char *const *argv);
+	/* Write value to a system file (path already under the root, from
+	 * kx_sys_path; e.g. KHO activation): 0 or -errno. */
+	int (*write_sys)(struct kx_sys *sys, const char *path, const char *value);
 };
+
+struct kx_vcache_entry;
 
 struct kx_sys {
 	const struct kx_sys_ops *ops;
@@ -72,10 +80,16 @@ struct kx_sys {
 	struct kx_segment *segs; /* last kexec_load segments (buffers copied when small) */
 	unsigned n_segs;
 	uint64_t entry;
+	/* verification cache (vcache.c): initrds verified in full, by file key */
+	struct kx_vcache_entry *vcache;
+	unsigned n_vcache;
+	unsigned n_verified;  /* full initrd verifications made (tests, bench) */
 };
 
 /* Maximum bytes of a system file (/proc, /sys) read in one go. */
 #define KX_MAX_SYSFILE (8u << 20)
+/* Largest file the recording backend's kexec_file_load reads. */
+#define KX_RECORD_READ_MAX (4ull << 30)
 /* Segment buffers up to this size are copied by the recording backend. */
 #define KX_RECORD_COPY_MAX (4u << 20)
 

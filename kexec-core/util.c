@@ -83,31 +83,21 @@ ssize_t kx_pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return (ssize_t)done;
 }
 
-/* Read a regular file whole into memory (-EFBIG above max). 0 or -errno. */
-int kx_read_file(void *ctx, const char *path, uint64_t max, uint8_t **ret, size_t *ret_len)
+/* Read an open regular file whole into memory (-EFBIG above max). 0 or -errno. */
+int kx_read_fd(void *ctx, int fd, uint64_t max, uint8_t **ret, size_t *ret_len)
 {
 	struct stat st;
 	uint8_t *buf;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
+	if ((uint64_t)st.st_size > max)
 		return -EFBIG;
-	}
 	buf = talloc_size(ctx, (size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
 	n = kx_pread_full(fd, buf, (size_t)st.st_size, 0);
-	close(fd);
 	if (n < 0) {
 		talloc_free(buf);
 		return (int)n;
@@ -115,6 +105,18 @@ int kx_read_file(void *ctx, const char *path, uint64_t max, uint8_t **ret, size_
 	*ret = buf;
 	*ret_len = (size_t)n;
 	return 0;
+}
+
+/* Read a regular file whole into memory (-EFBIG above max). 0 or -errno. */
+int kx_read_file(void *ctx, const char *path, uint64_t max, uint8_t **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = kx_read_fd(ctx, fd, max, ret, ret_len);
+	close(fd);
+	return r;
 }
 
 /* Append one result; message is printf-formatted. */

@@ -26,6 +26,8 @@ static inline uint64_t kx_be64(const uint8_t *p) { return (uint64_t)kx_be32(p) <
 int kx_read_stream(void *ctx, const char *path, size_t max, char **ret, size_t *ret_len);
 /* Read a regular file whole into memory (-EFBIG above max). 0 or -errno. */
 int kx_read_file(void *ctx, const char *path, uint64_t max, uint8_t **ret, size_t *ret_len);
+/* The same for an open file. */
+int kx_read_fd(void *ctx, int fd, uint64_t max, uint8_t **ret, size_t *ret_len);
 /* pread exactly len bytes at off, fewer only at end of file: bytes read or -errno. */
 ssize_t kx_pread_full(int fd, void *buf, size_t len, uint64_t off);
 

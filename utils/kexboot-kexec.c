@@ -1,8 +1,8 @@
 /* kexboot-kexec: the kexec engine's own command line.
  *
  *   kexboot-kexec check [--json] KERNEL [--initrd FILE]... [--dtb FILE] [--append ARGS]
- *   kexboot-kexec load  [--json] KERNEL [--initrd FILE]... [--dtb FILE] [--append ARGS] [--force]
- *   kexboot-kexec exec | unload | info [--json]
+ *   kexboot-kexec load  [--json] KERNEL [--initrd FILE]... [--dtb FILE] [--append ARGS] [--force] [--kho]
+ *   kexboot-kexec exec [--force] | unload | info [--json]
  *
  * check and info only read. load, exec and unload act on the real kernel,
  * unless --sys-root DIR (or KEXBOOT_KEXEC_SYSROOT) selects the recording
@@ -30,8 +30,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kexboot-kexec check [--json] KERNEL [--initrd FILE]... [--dtb FILE] [--append ARGS]\n"
-		"       kexboot-kexec load  [--json] KERNEL [--initrd FILE]... [--dtb FILE] [--append ARGS] [--force]\n"
-		"       kexboot-kexec exec | unload | info [--json]\n"
+		"       kexboot-kexec load  [--json] KERNEL [--initrd FILE]... [--dtb FILE] [--append ARGS] [--force] [--kho]\n"
+		"       kexboot-kexec exec [--force] | unload | info [--json]\n"
 		"\n"
 		"  check   run every preflight check and print the results (never loads)\n"
 		"  load    check, then load the kernel (refused on a fatal result unless --force)\n"
@@ -43,7 +43,9 @@ static void usage(FILE *f)
 		"  --initrd FILE     initrd (repeatable: concatenated in order)\n"
 		"  --dtb FILE        device tree for the new kernel\n"
 		"  --append ARGS     kernel command line\n"
-		"  --force           load despite fatal results\n"
+		"  --force           load: despite fatal results; exec: even when a read-write\n"
+		"                    filesystem cannot be remounted read-only (after sync)\n"
+		"  --kho             load: activate Kexec HandOver first (where offered)\n"
 		"  --no-fallback     never run an external kexec-tools binary\n"
 		"  --probe-syscalls  allow invalid-argument kexec syscall probes when the\n"
 		"                    kernel config is unavailable (never loads anything)\n"
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },	   { "no-fallback", no_argument, NULL, 'n' },
 		{ "probe-syscalls", no_argument, NULL, 'p' }, { "sys-root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },	   { "version", no_argument, NULL, 'V' },
+		{ "kho", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	void *root = talloc_new(NULL);
@@ -195,6 +198,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			flags |= KX_FORCE;
+			break;
+		case 'k':
+			flags |= KX_KHO;
 			break;
 		case 'n':
 			flags |= KX_NO_FALLBACK;
@@ -286,7 +292,10 @@ int main(int argc, char **argv)
 			fputs(", \"error\": ", stdout);
 			json_str(r == 0 ? NULL :
 				 r == -EPERM && kx_results_fatal(res, n) ? "refused: fatal preflight results (use --force)" :
-				 r == -EKEYREJECTED ? "signature rejected by the running kernel" : strerror(-r));
+				 r == -EKEYREJECTED ? "signature rejected by the running kernel" :
+				 r == -EBADMSG ? "an initrd is corrupt or truncated" :
+				 r == -ESTALE ? "an initrd changed while loading; unloaded" :
+				 r == -ENOENT && (flags & KX_KHO) ? "Kexec HandOver not available" : strerror(-r));
 		} else if (r == 0) {
 			printf("loaded with %s%s\n", method,
 			       strcmp(method, "kexec-tools") == 0 ? " (external kexec-tools fallback)" : "");
@@ -296,21 +305,30 @@ int main(int argc, char **argv)
 				fprintf(stderr, "kexboot-kexec: refusing to load: fatal preflight results (use --force to override)\n");
 			else if (r == -EKEYREJECTED)
 				fprintf(stderr, "kexboot-kexec: load failed: signature rejected by the running kernel\n");
+			else if (r == -EBADMSG)
+				fprintf(stderr, "kexboot-kexec: load refused: an initrd is corrupt or truncated\n");
+			else if (r == -ESTALE)
+				fprintf(stderr, "kexboot-kexec: load failed: an initrd changed while it was loaded; unloaded\n");
 			else
 				fprintf(stderr, "kexboot-kexec: load failed: %s\n", strerror(-r));
 			status = 1;
 		}
 	} else if (strcmp(cmd, "exec") == 0) {
-		r = kx_exec(sys, NULL);
+		struct kx_exec_opts eo = { .ignore_remount_failure = (flags & KX_FORCE) != 0 };
+		char st[KX_EXEC_STATUS_SIZE];
+		r = kx_exec(sys, &eo, st);
 		if (json) {
 			fputs("\"ok\": ", stdout);
 			fputs(r == 0 ? "true" : "false", stdout);
 			fputs(", \"error\": ", stdout);
-			json_str(r == 0 ? NULL : r == -ENOEXEC ? "no kernel loaded" : strerror(-r));
+			json_str(r == 0 ? NULL : st[0] ? st : strerror(-r));
 		}
 		if (r < 0) {
-			fprintf(stderr, "kexboot-kexec: exec failed: %s; the system keeps running\n",
-				r == -ENOEXEC ? "no kernel loaded" : strerror(-r));
+			if (st[0])
+				fprintf(stderr, "kexboot-kexec: exec failed: %s\n", st);
+			else
+				fprintf(stderr, "kexboot-kexec: exec failed: %s; the system keeps running\n",
+					strerror(-r));
 			status = 1;
 		}
 	} else {

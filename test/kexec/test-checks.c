@@ -164,17 +164,109 @@ static void test_kallsyms_detection(void **state)
 	free(root);
 }
 
+/* A bzImage with an EFI stub's PE header whose certificate table (data
+ * directory 4 of a PE32+ optional header) is cert bytes long. */
+static char *pe_bzimage(const char *name, uint32_t cert)
+{
+	size_t len;
+	uint8_t *b = fx_bzimage(&len, 0x020f, 0x3, 0x1);
+	const uint32_t pe = 0x80, opt = pe + 4 + 20;
+	char *p;
+
+	b[0x3c] = pe;
+	memcpy(b + pe, "PE\0\0", 4);
+	b[pe + 4] = 0x64; /* machine 0x8664 */
+	b[pe + 5] = 0x86;
+	b[pe + 4 + 16] = 0xf0; /* SizeOfOptionalHeader */
+	b[opt] = 0x0b; /* PE32+ */
+	b[opt + 1] = 0x02;
+	b[opt + 112 + 4 * 8] = 0x00; /* certificate table: file offset 0x1000 */
+	b[opt + 112 + 4 * 8 + 1] = 0x10;
+	memcpy(b + opt + 112 + 4 * 8 + 4, &cert, 4); /* little-endian host in tests */
+	p = fx_write(name, b, len);
+	free(b);
+	return p;
+}
+
+#define CFG_SIG CFG_BOTH "CONFIG_KEXEC_SIG=y\nCONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y\nCONFIG_KEXEC_IMAGE_VERIFY_SIG=y\n"
+
 static void test_lockdown_unsigned(void **state)
 {
 	void *ctx;
 	unsigned n;
-	char *root = fx_tree("t-lock", "x86_64", "6.1.0", CFG_BOTH, 8000000);
+	char *root = fx_tree("t-lock", "x86_64", "6.1.0", CFG_SIG, 8000000);
+	char *signed_bz = pe_bzimage("signed.bz", 0x200), *unsigned_bz = pe_bzimage("unsigned.bz", 0);
 	struct kb_check_result *r;
 
 	free(fx_write_str("t-lock/sys/kernel/security/lockdown", "none [integrity] confidentiality\n"));
 	r = run(&ctx, root, bz, initrd, NULL, "console=ttyS0", &n);
 	expect(r, n, "lockdown", KB_SEV_WARNING, "integrity");
 	expect(r, n, "signature", KB_SEV_FATAL, "no signature");
+	talloc_free(ctx);
+	/* the same with an empty certificate table */
+	r = run(&ctx, root, unsigned_bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "signature", KB_SEV_FATAL, "no signature");
+	talloc_free(ctx);
+	/* signed: the kernel decides at load time (a warning, not a block) */
+	r = run(&ctx, root, signed_bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "signature", KB_SEV_WARNING, "is signed");
+	assert_false(kx_results_fatal(r, n));
+	talloc_free(ctx);
+	free(root);
+
+	/* CONFIG_KEXEC_SIG_FORCE without lockdown: the same rules */
+	root = fx_tree("t-sigforce", "x86_64", "6.1.0", CFG_SIG "CONFIG_KEXEC_SIG_FORCE=y\n", 8000000);
+	r = run(&ctx, root, unsigned_bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "signature", KB_SEV_FATAL, "CONFIG_KEXEC_SIG_FORCE");
+	talloc_free(ctx);
+	r = run(&ctx, root, signed_bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "signature", KB_SEV_WARNING, "is signed");
+	talloc_free(ctx);
+	free(root);
+
+	/* lockdown on a kernel without CONFIG_KEXEC_SIG: kexec_file_load checks nothing */
+	root = fx_tree("t-lock-nosig", "x86_64", "6.1.0", CFG_BOTH "# CONFIG_KEXEC_SIG is not set\n", 8000000);
+	free(fx_write_str("t-lock-nosig/sys/kernel/security/lockdown", "none [integrity] confidentiality\n"));
+	r = run(&ctx, root, unsigned_bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "signature", KB_SEV_INFO, "no CONFIG_KEXEC_SIG");
+	talloc_free(ctx);
+	free(root);
+
+	/* x86 without the bzImage verifier: every image is rejected under enforcement */
+	root = fx_tree("t-lock-nover", "x86_64", "6.1.0", CFG_BOTH "CONFIG_KEXEC_SIG=y\nCONFIG_KEXEC_SIG_FORCE=y\n", 8000000);
+	r = run(&ctx, root, signed_bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "signature", KB_SEV_FATAL, "CONFIG_KEXEC_BZIMAGE_VERIFY_SIG not set");
+	talloc_free(ctx);
+	free(root);
+
+	/* riscv64: its kexec_file_load loaders verify no signature at all */
+	root = fx_tree("t-lock-rv", "riscv64", "6.8.0", CFG_SIG, 8000000);
+	free(fx_write_str("t-lock-rv/sys/kernel/security/lockdown", "none [integrity] confidentiality\n"));
+	r = run(&ctx, root, rv, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "load-path", KB_SEV_INFO, "kexec_file_load");
+	expect(r, n, "signature", KB_SEV_FATAL, "no signature verifier");
+	talloc_free(ctx);
+	free(root);
+	free(signed_bz);
+	free(unsigned_bz);
+}
+
+/* riscv kexec_file_load: ELF from 5.19, Image from 6.8; below, the native path. */
+static void test_riscv_file_load_versions(void **state)
+{
+	void *ctx;
+	unsigned n;
+	char *root = fx_tree("t-rv67", "riscv64", "6.7.9", CFG_BOTH, 8000000);
+	struct kb_check_result *r;
+
+	r = run(&ctx, root, rv, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "load-path", KB_SEV_INFO, "will load with kexec_load");
+	expect(r, n, "riscv-file-image", KB_SEV_INFO, "6.8");
+	talloc_free(ctx);
+	free(root);
+	root = fx_tree("t-rv68", "riscv64", "6.8.0", CFG_BOTH, 8000000);
+	r = run(&ctx, root, rv, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "load-path", KB_SEV_INFO, "will load with kexec_file_load");
 	talloc_free(ctx);
 	free(root);
 }
@@ -397,10 +489,59 @@ static void test_kho(void **state)
 	unsigned n;
 	char *root = fx_tree("t-kho", "x86_64", "6.1.0", CFG_BOTH, 8000000);
 	struct kb_check_result *r;
+	struct kx_sys *sys;
+	const char *path = NULL;
+	char *v;
+
+	/* not offered: reported, activation says so */
+	r = run(&ctx, root, bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "kho", KB_SEV_INFO, "not available");
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_kho_activate(sys, &path), -ENOENT);
+	talloc_free(ctx);
 
 	free(fx_write_str("t-kho/sys/kernel/kho/active", "0\n"));
 	r = run(&ctx, root, bz, initrd, NULL, "console=ttyS0", &n);
 	expect(r, n, "kho", KB_SEV_INFO, "not active");
+	/* activation goes through the backend, and a failing write is an error */
+	free(fx_write_str("t-kho/kx-recording.conf", "write:/sys/kernel/kho/active=EBUSY\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_kho_activate(sys, &path), -EBUSY);
+	free(fx_write_str("t-kho/kx-recording.conf", "\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_kho_activate(sys, &path), 0);
+	assert_string_equal(path, "/sys/kernel/kho/active");
+	{
+		unsigned nl;
+		const char *const *log = kx_sys_recorded(sys, &nl);
+		assert_int_equal(nl, 1);
+		assert_string_equal(log[0], "write /sys/kernel/kho/active 1 result=0");
+	}
+	v = fx_path("t-kho/sys/kernel/kho/active");
+	assert_int_equal(fx_sh("grep -qx 1 %s", v), 0);
+	free(v);
+	talloc_free(ctx);
+	r = run(&ctx, root, bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "kho", KB_SEV_INFO, "available, active");
+	/* already active: nothing written */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_kho_activate(sys, NULL), 0);
+	{
+		unsigned nl;
+		kx_sys_recorded(sys, &nl);
+		assert_int_equal(nl, 0);
+	}
+	talloc_free(ctx);
+	free(root);
+
+	/* the debugfs interface of the first KHO releases */
+	root = fx_tree("t-kho-dbg", "x86_64", "6.16.0", CFG_BOTH, 8000000);
+	free(fx_write_str("t-kho-dbg/sys/kernel/debug/kho/out/finalize", "0\n"));
+	r = run(&ctx, root, bz, initrd, NULL, "console=ttyS0", &n);
+	expect(r, n, "kho", KB_SEV_INFO, "debugfs interface), not finalized");
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_kho_activate(sys, &path), 0);
+	assert_string_equal(path, "/sys/kernel/debug/kho/out/finalize");
 	talloc_free(ctx);
 	free(root);
 }
@@ -431,7 +572,7 @@ int main(void)
 		cmocka_unit_test(test_bad_dtb),		    cmocka_unit_test(test_cpu_not_offlinable),
 		cmocka_unit_test(test_unsafe_driver),	    cmocka_unit_test(test_unsafe_driver_table),
 		cmocka_unit_test(test_watchdog),	    cmocka_unit_test(test_console),
-		cmocka_unit_test(test_bad_files),	    cmocka_unit_test(test_kho),
+		cmocka_unit_test(test_bad_files),	    cmocka_unit_test(test_kho), cmocka_unit_test(test_riscv_file_load_versions),
 		cmocka_unit_test(test_info),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

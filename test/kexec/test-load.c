@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <cmocka.h>
 #include <talloc.h>
 
@@ -346,16 +347,19 @@ static void test_exec(void **state)
 	void *ctx = talloc_new(NULL);
 	char *root = fx_tree("l-exec", "x86_64", "6.1.0", CFG_BOTH, 8000000);
 	struct kx_sys *sys = kx_sys_recording(ctx, root);
+	char st[KX_EXEC_STATUS_SIZE];
 	unsigned n;
 	const char *const *log;
 
 	/* nothing loaded: refused before touching any mount */
-	assert_int_equal(kx_exec(sys, NULL), -ENOEXEC);
+	assert_int_equal(kx_exec(sys, NULL, st), -ENOEXEC);
+	assert_non_null(strstr(st, "no kernel is loaded"));
 	assert_false(logged(sys, "reboot"));
 	assert_false(logged(sys, "umount"));
 	free(fx_write_str("l-exec/sys/kernel/kexec_loaded", "1\n"));
 	sys = kx_sys_recording(ctx, root);
-	assert_int_equal(kx_exec(sys, NULL), 0);
+	assert_int_equal(kx_exec(sys, NULL, st), 0);
+	assert_string_equal(st, "");
 	log = kx_sys_recorded(sys, &n);
 	assert_int_equal(n, 6);
 	/* own mounts first (deepest first, escapes undone), then sync, remount ro, sync, jump */
@@ -365,11 +369,195 @@ static void test_exec(void **state)
 	assert_non_null(strstr(log[3], "remount-ro / "));
 	assert_string_equal(log[4], "sync");
 	assert_non_null(strstr(log[5], "reboot LINUX_REBOOT_CMD_KEXEC"));
-	/* a failing jump is reported and leaves the system running */
-	free(fx_write_str("l-exec/kx-recording.conf", "reboot=EINVAL\numount=EBUSY\n"));
+	talloc_free(ctx);
+	free(root);
+}
+
+/* Failure injection at each step of exec: the system keeps running, with a status. */
+static void test_exec_failures(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	char *root = fx_tree("l-exf", "x86_64", "6.1.0", CFG_BOTH, 8000000);
+	struct kx_sys *sys;
+	struct kx_exec_opts force = { .ignore_remount_failure = true };
+	char st[KX_EXEC_STATUS_SIZE];
+	unsigned n;
+	const char *const *log;
+
+	free(fx_write_str("l-exf/sys/kernel/kexec_loaded", "1\n"));
+	free(fx_write_str("l-exf/proc/self/mountinfo",
+			  "30 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw\n"
+			  "31 30 254:2 / /data rw,nosuid,nodev,noatime - xfs /dev/vda2 rw\n"
+			  "32 30 254:3 / /srv rw,relatime - ext4 /dev/vda3 rw\n"
+			  "40 30 7:0 / /run/kexboot/mnt/loop0 ro,relatime - ext4 /dev/loop0 ro\n"
+			  "41 30 7:1 / /run/kexboot/mnt/rw rw,relatime - ext4 /dev/loop1 rw\n"));
+
+	/* 1. own read-only mount will not unmount (even lazily): harmless, the jump goes on */
+	free(fx_write_str("l-exf/kx-recording.conf", "umount:/run/kexboot/mnt/loop0=EINVAL\n"));
 	sys = kx_sys_recording(ctx, root);
-	assert_int_equal(kx_exec(sys, NULL), -EINVAL);
-	assert_true(logged(sys, "flags=0x2")); /* MNT_DETACH after EBUSY */
+	assert_int_equal(kx_exec(sys, NULL, st), 0);
+	assert_false(logged(sys, "remount-ro /run/kexboot/mnt/loop0"));
+	assert_false(logged(sys, "remount-ro /run/kexboot/mnt/rw")); /* it unmounted */
+	assert_true(logged(sys, "reboot"));
+
+	/* 2. own read-write mount that will not unmount is remounted read-only instead */
+	free(fx_write_str("l-exf/kx-recording.conf", "umount=EBUSY\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_exec(sys, NULL, st), 0);
+	assert_true(logged(sys, "umount /run/kexboot/mnt/rw flags=0x2")); /* MNT_DETACH after EBUSY */
+	assert_true(logged(sys, "remount-ro /run/kexboot/mnt/rw"));
+	assert_true(logged(sys, "reboot"));
+
+	/* 3. a remount fails: no jump, the ones already made read-only are made writable
+	 * again with their own flags, the status names the mount and the errno */
+	free(fx_write_str("l-exf/kx-recording.conf", "remount:/srv=EBUSY\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_exec(sys, NULL, st), -EBUSY);
+	assert_false(logged(sys, "reboot"));
+	assert_non_null(strstr(st, "cannot remount /srv read-only"));
+	assert_non_null(strstr(st, "system keeps running"));
+	assert_non_null(strstr(st, "stays loaded"));
+	{
+		char want[128];
+		snprintf(want, sizeof(want), "remount-rw /data flags=0x%lx result=0",
+			 (unsigned long)(MS_NOSUID | MS_NODEV | MS_NOATIME));
+		if (!logged(sys, want))
+			dump(sys);
+		assert_true(logged(sys, want));
+	}
+	assert_false(logged(sys, "remount-rw /srv")); /* it never went read-only */
+	/* … unless the user chose to jump anyway (after sync) */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_exec(sys, &force, st), 0);
+	assert_true(logged(sys, "reboot"));
+	assert_false(logged(sys, "remount-rw"));
+
+	/* 4. the restore fails too: the status says some stay read-only */
+	free(fx_write_str("l-exf/kx-recording.conf", "remount:/srv=EBUSY\nremount-rw=EIO\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_exec(sys, NULL, st), -EBUSY);
+	assert_non_null(strstr(st, "some filesystems stay read-only"));
+
+	/* 5. reboot itself fails: error returned, filesystems writable again, kernel still loaded */
+	free(fx_write_str("l-exf/kx-recording.conf", "reboot=EPERM\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_exec(sys, NULL, st), -EPERM);
+	assert_non_null(strstr(st, "reboot(LINUX_REBOOT_CMD_KEXEC) failed"));
+	assert_non_null(strstr(st, "system keeps running"));
+	log = kx_sys_recorded(sys, &n);
+	assert_non_null(strstr(log[n - 1], "remount-rw"));
+	assert_false(logged(sys, "kexec_file_load")); /* never unloaded behind the user's back */
+	talloc_free(ctx);
+	free(root);
+}
+
+/* The initrd is verified in full exactly once per load: by the check the load
+ * runs (or the daemon ran), else by the load itself; never handed over unverified. */
+static void test_verify_once(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	char *root = fx_tree("l-vc", "x86_64", "6.1.0", CFG_BOTH, 8000000);
+	char *good = fx_path("vc-good.gz"), *bad = fx_path("vc-bad.gz");
+	const char *irds[] = { good };
+	struct kx_spec spec = { bz, irds, 1, NULL, "console=ttyS0" };
+	struct kx_sys *sys = kx_sys_recording(ctx, root);
+	struct kb_check_result *r;
+	unsigned n;
+	char *method;
+
+	assert_int_equal(fx_sh("cp initrd.gz vc-good.gz && head -c -12 initrd.gz > vc-bad.gz"), 0);
+	/* one-shot load (CLI): the check verifies, the load trusts it */
+	assert_int_equal(kx_load(ctx, sys, &spec, 0, &method, &r, &n), 0);
+	assert_int_equal(sys->n_verified, 1);
+	/* the daemon's way: check, then load with KX_SKIP_CHECKS: still once */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_check(ctx, sys, &spec, &r, &n), 0);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS, &method, NULL, NULL), 0);
+	assert_int_equal(sys->n_verified, 1);
+	/* no check before: the load verifies itself */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS, &method, NULL, NULL), 0);
+	assert_int_equal(sys->n_verified, 1);
+	/* … and refuses a truncated initrd before any kexec call */
+	irds[0] = bad;
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS, &method, NULL, NULL), -EBADMSG);
+	assert_false(logged(sys, "kexec_file_load kernel"));
+	/* the native arm64 path and the multi-initrd path too */
+	{
+		char *aroot = fx_tree("l-vc-arm", "aarch64", "6.1.0", CFG_LOAD_ONLY, 8000000);
+		const char *two[] = { initrd, bad };
+		struct kx_spec as = { arm, two, 2, NULL, "console=ttyAMA0" };
+		sys = kx_sys_recording(ctx, aroot);
+		assert_int_equal(kx_load(ctx, sys, &as, KX_SKIP_CHECKS, &method, NULL, NULL), -EBADMSG);
+		assert_false(logged(sys, "kexec_load entry"));
+		free(aroot);
+	}
+	/* forced by the user: loaded as it is */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS | KX_FORCE, &method, NULL, NULL), 0);
+	assert_int_equal(sys->n_verified, 0);
+	irds[0] = good;
+
+	/* changed after the check (same size, mtime put back; ctime moves): verified again */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_check(ctx, sys, &spec, &r, &n), 0);
+	assert_false(kx_results_fatal(r, n));
+	assert_int_equal(fx_sh("cp -p vc-good.gz vc-ref && printf 'XXXX' | dd of=vc-good.gz bs=1 seek=40 conv=notrunc 2>/dev/null && touch -r vc-ref vc-good.gz"), 0);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS, &method, NULL, NULL), -EBADMSG);
+	assert_int_equal(sys->n_verified, 2);
+	assert_false(logged(sys, "kexec_file_load kernel"));
+	assert_int_equal(fx_sh("cp vc-ref vc-good.gz"), 0);
+
+	/* a verification too old is not trusted */
+	free(fx_write_str("l-vc/kx-recording.conf", "vcache_max_age_ms=-1\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_check(ctx, sys, &spec, &r, &n), 0);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS, &method, NULL, NULL), 0);
+	assert_int_equal(sys->n_verified, 2);
+
+	/* changed while the kernel read it: unloaded, -ESTALE */
+	{
+		char *conf = talloc_asprintf(ctx, "mutate_during_load=%s\n", good);
+		free(fx_write_str("l-vc/kx-recording.conf", conf));
+	}
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_load(ctx, sys, &spec, 0, &method, &r, &n), -ESTALE);
+	assert_true(logged(sys, "flags=0x1")); /* KEXEC_FILE_UNLOAD */
+	free(fx_write_str("l-vc/kx-recording.conf", "\n"));
+	/* verified files are forgotten on request */
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_check(ctx, sys, &spec, &r, &n), 0);
+	kx_verify_cache_clear(sys);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_SKIP_CHECKS, &method, NULL, NULL), 0);
+	assert_int_equal(sys->n_verified, 2);
+	talloc_free(ctx);
+	free(root);
+	free(good);
+	free(bad);
+}
+
+/* Loading with KX_KHO activates hand-over first, and fails when it cannot. */
+static void test_load_kho(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	char *root = fx_tree("l-kho", "x86_64", "6.1.0", CFG_BOTH, 8000000);
+	const char *irds[] = { initrd };
+	struct kx_spec spec = { bz, irds, 1, NULL, "console=ttyS0" };
+	struct kx_sys *sys = kx_sys_recording(ctx, root);
+	unsigned n;
+	const char *const *log;
+	char *method;
+
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_KHO, &method, NULL, NULL), -ENOENT);
+	assert_false(logged(sys, "kexec_file_load kernel"));
+	free(fx_write_str("l-kho/sys/kernel/kho/active", "0\n"));
+	sys = kx_sys_recording(ctx, root);
+	assert_int_equal(kx_load(ctx, sys, &spec, KX_KHO, &method, NULL, NULL), 0);
+	log = kx_sys_recorded(sys, &n);
+	assert_true(n >= 2);
+	assert_string_equal(log[n - 2], "write /sys/kernel/kho/active 1 result=0");
+	assert_non_null(strstr(log[n - 1], "kexec_file_load kernel="));
 	talloc_free(ctx);
 	free(root);
 }
@@ -397,6 +585,8 @@ int main(void)
 		cmocka_unit_test(test_refuse_fatal_unless_forced), cmocka_unit_test(test_file_load_error_sorting),
 		cmocka_unit_test(test_native_arm64),	     cmocka_unit_test(test_native_riscv),
 		cmocka_unit_test(test_dtb_prepare_rollback), cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_exec_failures), cmocka_unit_test(test_verify_once),
+		cmocka_unit_test(test_load_kho),
 		cmocka_unit_test(test_unload),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
