@@ -22,6 +22,7 @@
 #include <talloc.h>
 
 #include "discover/parser.h"
+#include "discover/parsers/util.h"
 
 /* The config-location table: every place distributions put boot configs. */
 const char *const kb_config_paths_native[] = {
@@ -104,7 +105,8 @@ const struct kb_parser *const kb_parsers[] = {
 #define KB_PARSE_MAX_GLOB_MATCHES KB_PARSE_MAX_DIR_ENTRIES
 
 struct parser_count {
-	const char *parser;
+	const char *parser;     /* our copy */
+	const char *parser_arg; /* the pointer last passed for it (compared first) */
 	unsigned n;
 };
 
@@ -118,6 +120,8 @@ struct parse_priv {
 	struct parser_count counts[16];
 	unsigned n_counts;
 	bool has_default;
+	void *pool;       /* current option pool (kb_parse_opt_alloc) */
+	size_t pool_left; /* bytes of it not handed out yet (estimated) */
 };
 
 static struct parse_priv *priv_get(struct kb_parse_ctx *pctx)
@@ -177,36 +181,40 @@ void kb_parse_error(struct kb_parse_ctx *pctx, const char *file, unsigned line, 
 	pctx->n_errors++;
 }
 
-/* Mix s into h eight bytes at a time (the whole string: a hash that saw
- * only part of it would let a crafted config collide every option). */
-static uint64_t hash_bytes(uint64_t h, const char *s)
-{
-	size_t n, i;
-	uint64_t w;
-
-	if (!s)
-		return (h ^ 0xffu) * 0x100000001b3ull;
-	n = strlen(s);
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	w = 0;
-	memcpy(&w, s + i, n - i);
-	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x100000001b3ull;
-	return h ^ (h >> 31);
-}
-
 /* Hash of the fields that tell options apart in practice; option_eq
- * compares all of them. */
+ * compares all of them. kb_opt_build computes the same for packed options. */
 static uint64_t option_hash(const struct kb_option *o)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	const char *k = o->kernel.path ? o->kernel.path : o->kernel.url;
 
-	h = hash_bytes(h, o->name);
-	h = hash_bytes(h, o->kernel.path ? o->kernel.path : o->kernel.url);
-	return (h ^ o->n_initrds) * 0x100000001b3ull;
+	return kb_opt_hash(o->name, o->name ? strlen(o->name) : 0, k, k ? strlen(k) : 0,
+			   o->n_initrds);
+}
+
+/* talloc's per-chunk header, over-estimated: what a pool member costs
+ * beyond its size (a short estimate only makes talloc spill to malloc). */
+#define KB_TALLOC_HDR_ESTIMATE 128u
+
+/* size bytes for an option in the run's option pools under pctx->ctx. */
+void *kb_parse_opt_alloc(struct kb_parse_ctx *pctx, size_t size)
+{
+	struct parse_priv *pp = priv_get(pctx);
+	size_t need = ((size + 15u) & ~(size_t)15u) + KB_TALLOC_HDR_ESTIMATE;
+
+	if (!pp)
+		return NULL;
+	if (!pp->pool || need > pp->pool_left) {
+		size_t psize = need > KB_OPTION_POOL_SIZE ? need : KB_OPTION_POOL_SIZE;
+
+		/* the previous pool lives on while any of its options does */
+		pp->pool = talloc_pool(pctx->ctx, psize);
+		if (!pp->pool)
+			return NULL;
+		talloc_set_name_const(pp->pool, "option pool");
+		pp->pool_left = psize;
+	}
+	pp->pool_left -= need;
+	return talloc_named_const(pp->pool, size, "struct kb_option");
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -267,39 +275,108 @@ static int hash_grow(struct parse_priv *pp)
 	return 0;
 }
 
+/* The packed layout kb_opt_build gave opt, or NULL (see struct kb_opt_packed). */
+static struct kb_opt_packed *packed_of(struct kb_option *opt)
+{
+	const char *c = (const char *)opt;
+
+	if (!opt->id || opt->id <= c || opt->id >= c + talloc_get_size(opt))
+		return NULL;
+	return (struct kb_opt_packed *)(opt + 1);
+}
+
+/* The per-parser counter for parser (created), NULL past the table. */
+static struct parser_count *parser_counter(struct parse_priv *pp, const char *parser)
+{
+	unsigned i;
+
+	for (i = 0; i < pp->n_counts; i++)
+		if (pp->counts[i].parser_arg == parser) /* the usual case: the same literal */
+			return &pp->counts[i];
+	for (i = 0; i < pp->n_counts; i++)
+		if (strcmp(pp->counts[i].parser, parser) == 0) {
+			pp->counts[i].parser_arg = parser;
+			return &pp->counts[i];
+		}
+	if (pp->n_counts == sizeof(pp->counts) / sizeof(pp->counts[0]))
+		return NULL;
+	pp->counts[pp->n_counts].parser = talloc_strdup(pp, parser);
+	if (!pp->counts[pp->n_counts].parser)
+		return NULL;
+	pp->counts[pp->n_counts].parser_arg = parser;
+	pp->counts[pp->n_counts].n = 0;
+	return &pp->counts[pp->n_counts++];
+}
+
+/* Write v in decimal at out (NUL-terminated). */
+static void put_uint(char *out, unsigned v)
+{
+	char num[16];
+	unsigned nl = 0, k;
+
+	do {
+		num[nl++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (k = 0; k < nl; k++)
+		out[k] = num[nl - 1 - k];
+	out[nl] = '\0';
+}
+
 /* For parsers: append opt (stolen into pctx->ctx); fills id, device_id, parser
  * and order. Returns 0 when added, 1 when dropped as an exact duplicate of an
  * option this parser already produced, -E2BIG past a limit, -ENOMEM.
- * id, device_id and parser are laid out in one talloc chunk, opt->id. */
+ * A packed option (kb_opt_build with src->parser) gets its id written in
+ * place; others get id, device_id and parser laid out in one talloc chunk,
+ * opt->id. */
 int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb_option *opt)
 {
 	struct parse_priv *pp = priv_get(pctx);
+	struct kb_opt_packed *pk;
 	struct kb_option **opts;
-	struct parser_count *pc = NULL;
+	struct parser_count *pc;
+	size_t name_len, args_len;
 	uint64_t h;
-	unsigned i, j;
+	unsigned j;
 
 	if (!pp || !opt)
 		return -ENOMEM;
+	pk = packed_of(opt);
+	if (pk && (pk->parser != parser && strcmp(pk->parser, parser) != 0))
+		pk = NULL; /* built for another parser: ids of its own below */
 	if (pctx->n_options >= KB_PARSE_MAX_OPTIONS) {
 		talloc_free(opt);
 		return -E2BIG;
 	}
-	if (opt->n_initrds > KB_MAX_INITRDS || (opt->args && strlen(opt->args) > KB_MAX_ARGS_LEN)) {
+	if (pk) {
+		name_len = pk->name_len;
+		args_len = pk->args_len;
+	} else {
+		name_len = opt->name ? strlen(opt->name) : 0;
+		args_len = opt->args ? strlen(opt->args) : 0;
+	}
+	if (opt->n_initrds > KB_MAX_INITRDS || args_len > KB_MAX_ARGS_LEN) {
 		talloc_free(opt);
 		return -E2BIG;
 	}
-	if (opt->name && strlen(opt->name) > KB_MAX_NAME_LEN)
+	if (name_len > KB_MAX_NAME_LEN) {
 		opt->name[KB_MAX_NAME_LEN] = '\0';
-	/* whatever the parser left there is replaced below */
-	talloc_free(opt->parser);
-	talloc_free(opt->id);
-	talloc_free(opt->device_id);
-	opt->parser = opt->id = opt->device_id = NULL;
+		if (pk) /* the hash covered the whole title */
+			pk->hash = option_hash(opt);
+	}
+	if (!pk) {
+		/* whatever the parser left there is replaced below */
+		if (!packed_of(opt)) {
+			talloc_free(opt->parser);
+			talloc_free(opt->id);
+			talloc_free(opt->device_id);
+		}
+		opt->parser = opt->id = opt->device_id = NULL;
+	}
 
 	/* duplicate detection (the parser is compared separately: it is the
 	 * same for most options, hashing it would buy nothing) */
-	h = option_hash(opt);
+	h = pk ? pk->hash : option_hash(opt);
 	if ((pctx->n_options + 1) * 2 > pp->hash_size && hash_grow(pp) < 0)
 		return -ENOMEM;
 	j = (unsigned)h & (pp->hash_size - 1);
@@ -319,16 +396,9 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 		j = (j + 1) & (pp->hash_size - 1);
 	}
 
-	for (i = 0; i < pp->n_counts; i++)
-		if (strcmp(pp->counts[i].parser, parser) == 0)
-			pc = &pp->counts[i];
-	if (!pc) {
-		if (pp->n_counts == sizeof(pp->counts) / sizeof(pp->counts[0]))
-			return -E2BIG;
-		pc = &pp->counts[pp->n_counts++];
-		pc->parser = talloc_strdup(pp, parser);
-		pc->n = 0;
-	}
+	pc = parser_counter(pp, parser);
+	if (!pc)
+		return -E2BIG;
 
 	if (pctx->n_options == pp->cap_options || !pctx->options) {
 		unsigned nc = pp->cap_options ? pp->cap_options * 2 : 64;
@@ -341,18 +411,15 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 	}
 	opts = pctx->options;
 
-	{
+	if (pk) {
+		put_uint(pk->id_num, pc->n);
+	} else {
 		/* "<dev>:<parser>:<n>\0<dev>\0<parser>\0" in one chunk, without printf */
 		const char *d = dev_id(pctx);
 		size_t dl = strlen(d), pl = strlen(parser);
-		char num[16], *id, *q;
-		unsigned v = pc->n, nl = 0, k;
+		char *id, *q;
 
-		do {
-			num[nl++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
-		id = talloc_size(opt, dl + pl + nl + 3 + dl + 1 + pl + 1);
+		id = talloc_size(opt, dl + pl + KB_OPT_ID_DIGITS + 3 + dl + 1 + pl + 1);
 		if (!id)
 			return -ENOMEM;
 		talloc_set_name_const(id, "option id");
@@ -363,9 +430,8 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 		memcpy(q, parser, pl);
 		q += pl;
 		*q++ = ':';
-		for (k = 0; k < nl; k++)
-			*q++ = num[nl - 1 - k];
-		*q++ = '\0';
+		put_uint(q, pc->n);
+		q += strlen(q) + 1;
 		opt->device_id = q;
 		memcpy(q, d, dl + 1);
 		q += dl + 1;
@@ -380,7 +446,8 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 		else
 			pp->has_default = true;
 	}
-	talloc_steal(pctx->ctx, opt);
+	if (!pk || !pk->in_run)
+		talloc_steal(pctx->ctx, opt);
 	opts[pctx->n_options] = opt;
 	pctx->n_options++;
 	pc->n++;

@@ -794,6 +794,7 @@ int kb_bls_entry_to_option(struct kb_parse_ctx *pctx, void *ctx, const struct kb
 		talloc_free(pre);
 	}
 	memset(&src, 0, offsetof(struct kb_opt_src, initrds));
+	src.parser = "bls";
 	src.name = e->title && *e->title ? e->title : e->id;
 	src.name_len = strlen(src.name);
 	/* the entry's paths are all relative to base (absolute or not); under
@@ -869,7 +870,6 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 	unsigned n = 0, i;
 	char *def = NULL;
 	bool have_default = false;
-	void *pool;
 	int r;
 
 	if (pctx->bls_consumed)
@@ -886,11 +886,6 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 		if (conf)
 			read_loader_conf(pctx, tmp, conf, &def);
 	}
-	pool = talloc_pool(pctx->ctx, kb_option_pool_size(n));
-	if (!pool) {
-		r = -ENOMEM;
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		struct kb_option *opt;
 
@@ -899,7 +894,8 @@ static int bls_scan(struct kb_parse_ctx *pctx)
 				       entries[i]->efi ? " (an 'efi' program cannot be kexec'd)" : "");
 			continue;
 		}
-		r = kb_bls_entry_to_option(pctx, pool, entries[i], NULL, &opt);
+		/* NULL: the run's option pools */
+		r = kb_bls_entry_to_option(pctx, NULL, entries[i], NULL, &opt);
 		if (r < 0) {
 			kb_parse_error(pctx, entries[i]->file, entries[i]->line, "entry skipped: %s",
 				       strerror(-r));

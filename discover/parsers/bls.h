@@ -59,7 +59,8 @@ int kb_bls_load(struct kb_parse_ctx *pctx, void *ctx, const char *dev, const cha
  * NULL on ENOMEM or past KB_BLS_MAX_EXPANSION. */
 char *kb_bls_expand(void *ctx, const char *s, kb_bls_lookup_fn lookup, void *data);
 
-/* Make an option (under ctx) from an entry found on dev (NULL = own): name
+/* Make an option (under ctx; NULL = the run's option pools, see kb_opt_build)
+ * from an entry found on dev (NULL = own): name
  * from title (else the id), kernel/initrds/dtb on that device, args =
  * options. -ENOENT for an entry without `linux`. The caller adds it. */
 int kb_bls_entry_to_option(struct kb_parse_ctx *pctx, void *ctx, const struct kb_bls_entry *e,

@@ -410,6 +410,7 @@ static void res_src(struct g2_interp *ip, struct kb_res_src *d, const struct g2_
 	d->kind = r->kind;
 	d->path = r->path.s;
 	d->path_len = r->path.len;
+	d->normal = r->kind != KB_RES_URL; /* norm_into made it so */
 	if (r->kind == KB_RES_DEVICE)
 		d->dev = r->own ? ip->own_dev : r->dev.s;
 	else if (r->kind == KB_RES_UNRESOLVED)
@@ -1601,7 +1602,10 @@ void g2_menuentry_end(struct g2_interp *ip)
 		res_src(ip, &src.initrds[i], &o->initrds[i]);
 	src.n_initrds = o->n_initrds;
 	src.is_default = false;
-	if (kb_opt_build(ip->pctx, ip->mem, &src, &opt) == 0)
+	src.parser = "grub2";
+	/* in the run's option pools: g2_finish adds it, g2_free_options drops
+	 * what was not added */
+	if (kb_opt_build(ip->pctx, NULL, &src, &opt) == 0)
 		it->opt = opt;
 	g2_arena_release(&ip->ent, o->mark);
 }

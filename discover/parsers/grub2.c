@@ -211,6 +211,25 @@ static void add_menu(struct g2_interp *ip, struct g2_menu *m, const char *file, 
 	}
 }
 
+/* Free the options of m (and its submenus) that were not handed over. */
+static void free_options(struct g2_menu *m, unsigned depth)
+{
+	unsigned i;
+
+	if (depth > G2_MAX_MENU_DEPTH + 1)
+		return;
+	for (i = 0; i < m->n; i++) {
+		struct g2_menu_item *it = &m->items[i];
+
+		if (it->opt) {
+			talloc_free(it->opt);
+			it->opt = NULL;
+		} else if (it->sub) {
+			free_options(it->sub, depth + 1);
+		}
+	}
+}
+
 /* Mark the default and hand the options over, in menu order. */
 int g2_finish(struct g2_interp *ip)
 {
@@ -308,6 +327,9 @@ static int grub2_parse(struct kb_parse_ctx *pctx, const char *path, const char *
 		ip->file = path;
 		r = g2_finish(ip);
 	}
+	/* options live in the run's pools under pctx->ctx, not in mem */
+	if (ip->top_menu)
+		free_options(ip->top_menu, 0);
 	talloc_free(mem);
 	return r;
 }

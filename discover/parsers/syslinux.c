@@ -514,7 +514,6 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 {
 	struct sl_state st;
 	struct label *def = NULL;
-	void *pool;
 	unsigned i;
 	char *dir;
 	int r = 0;
@@ -542,9 +541,8 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 		def = find_label(&st, first_word(st.def, &rest));
 	}
 
-	/* options (one chunk each, plus the id strings kb_parse_add_option
-	 * hangs off them) come from one pool under the run's context */
-	pool = st.n_labels ? talloc_pool(pctx->ctx, kb_option_pool_size(st.n_labels)) : NULL;
+	/* options (one chunk each, ids included) come from the run's option
+	 * pools: kb_opt_build with ctx NULL */
 	for (i = 0; i < st.n_labels; i++) {
 		struct label *l = &st.labels[i];
 		struct kb_opt_src src;
@@ -565,6 +563,7 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 			continue;
 		kernel = first_word(l->kernel, &rest);
 		memset(&src, 0, offsetof(struct kb_opt_src, initrds));
+		src.parser = "syslinux";
 		if (l->menu_label.n) {
 			/* '^' marks the hotkey in MENU LABEL; it is not shown */
 			src.name = l->menu_label.s;
@@ -603,7 +602,7 @@ static int syslinux_parse(struct kb_parse_ctx *pctx, const char *path, const cha
 			src.is_default = true;
 			def = l;
 		}
-		r = kb_opt_build(pctx, pool ? pool : pctx->ctx, &src, &opt);
+		r = kb_opt_build(pctx, NULL, &src, &opt);
 		if (r == -ENAMETOOLONG) {
 			kb_parse_error(pctx, l->file, l->line,
 				       "LABEL %.*s skipped: a path is longer than %u bytes (KB_MAX_PATH_LEN)",

@@ -232,13 +232,13 @@ void kb_res_src_set(struct kb_res_src *src, const char *dev, const char *dir, co
 }
 
 /* Upper bound of the bytes a resource's strings take (NULs included). */
-static size_t res_src_size(const struct kb_res_src *r, const char *own_dev)
+static size_t res_src_size(const struct kb_res_src *r, size_t own_len)
 {
 	switch (r->kind) {
 	case KB_RES_URL:
 		return r->path_len + 1;
 	case KB_RES_DEVICE:
-		return strlen(r->dev ? r->dev : own_dev) + 1 + (r->dir ? strlen(r->dir) : 0) +
+		return (r->dev ? strlen(r->dev) : own_len) + 1 + (r->dir ? strlen(r->dir) : 0) +
 		       r->path_len + 3;
 	case KB_RES_UNRESOLVED:
 		return strlen(r->unresolved) + 1 + r->path_len + 3;
@@ -250,6 +250,7 @@ static size_t res_src_size(const struct kb_res_src *r, const char *own_dev)
 struct layout {
 	char *p;             /* next free byte */
 	const char *own_dev; /* pctx's device id */
+	size_t own_len;
 	char *dev_copy;      /* the copy of own_dev already in the chunk, if any */
 };
 
@@ -264,7 +265,17 @@ static char *put_str(struct layout *L, const char *s, size_t n)
 	return r;
 }
 
-static int put_res(struct layout *L, struct kb_resource *res, const struct kb_res_src *r)
+static char *own_dev_copy(struct layout *L)
+{
+	/* one copy of the own device id serves every resource (and device_id) */
+	if (!L->dev_copy)
+		L->dev_copy = put_str(L, L->own_dev, L->own_len);
+	return L->dev_copy;
+}
+
+/* Lay r out into res; *ret_len is the length of the path or URL. */
+static int put_res(struct layout *L, struct kb_resource *res, const struct kb_res_src *r,
+		   size_t *ret_len)
 {
 	size_t n;
 
@@ -273,38 +284,40 @@ static int put_res(struct layout *L, struct kb_resource *res, const struct kb_re
 	switch (r->kind) {
 	case KB_RES_URL:
 		res->url = put_str(L, r->path, r->path_len);
+		*ret_len = r->path_len;
 		return 0;
 	case KB_RES_DEVICE:
-		if (!r->dev || r->dev == L->own_dev) {
-			/* one copy of the own device id serves every resource */
-			if (!L->dev_copy)
-				L->dev_copy = put_str(L, L->own_dev, strlen(L->own_dev));
-			res->device = L->dev_copy;
-		} else {
+		if (!r->dev || r->dev == L->own_dev)
+			res->device = own_dev_copy(L);
+		else
 			res->device = put_str(L, r->dev, strlen(r->dev));
-		}
 		res->path = L->p;
-		n = join_into(L->p, r->dir, r->dir_always, r->path, r->path_len);
-		L->p += n + 1;
+		if (r->normal) {
+			put_str(L, r->path, r->path_len);
+			n = r->path_len;
+		} else {
+			n = join_into(L->p, r->dir, r->dir_always, r->path, r->path_len);
+			L->p += n + 1;
+		}
+		*ret_len = n;
 		return n > KB_MAX_PATH_LEN ? -ENAMETOOLONG : 0;
 	case KB_RES_UNRESOLVED:
 		res->unresolved = put_str(L, r->unresolved, strlen(r->unresolved));
 		res->path = L->p;
+		if (r->normal) {
+			put_str(L, r->path, r->path_len);
+			*ret_len = r->path_len;
+			return r->path_len > KB_MAX_PATH_LEN ? -ENAMETOOLONG : 0;
+		}
 		n = join_into(L->p, NULL, false, r->path, r->path_len);
 		L->p += n + 1;
+		*ret_len = n;
 		return n > KB_MAX_PATH_LEN ? -ENAMETOOLONG : 0;
 	default:
 		res->kind = KB_RES_NONE;
+		*ret_len = 0;
 		return 0;
 	}
-}
-
-/* Pool bytes for n built options: the chunk and three id strings each. */
-size_t kb_option_pool_size(unsigned n)
-{
-	size_t per = sizeof(struct kb_option) + 1024;
-
-	return n < KB_OPTION_POOL_MAX / per ? n * per : KB_OPTION_POOL_MAX;
 }
 
 /* Lay an option out in one talloc chunk (see util.h). */
@@ -312,7 +325,9 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 		 struct kb_option **ret_opt)
 {
 	const char *own = pctx->device && pctx->device->id ? pctx->device->id : "";
-	size_t size, fixed;
+	size_t own_len = strlen(own), pl = src->parser ? strlen(src->parser) : 0;
+	size_t size, fixed, klen = 0, n;
+	struct kb_opt_packed *pk = NULL;
 	struct kb_option *opt;
 	struct layout L;
 	unsigned i;
@@ -320,21 +335,26 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 
 	if (src->n_initrds > KB_MAX_INITRDS)
 		return -E2BIG;
-	fixed = sizeof(*opt) + src->n_initrds * sizeof(struct kb_resource);
-	size = fixed + src->name_len + 1 + src->args_len[0] + 1 + src->args_len[1] + 1 +
-	       strlen(own) + 1 + res_src_size(&src->kernel, own) + res_src_size(&src->dtb, own);
+	fixed = sizeof(*opt) + (src->parser ? sizeof(*pk) : 0) +
+		src->n_initrds * sizeof(struct kb_resource);
+	size = fixed + src->name_len + 1 + src->args_len[0] + 1 + src->args_len[1] + 1 + own_len +
+	       1 + res_src_size(&src->kernel, own_len) + res_src_size(&src->dtb, own_len);
 	for (i = 0; i < src->n_initrds; i++)
-		size += res_src_size(&src->initrds[i], own);
-	opt = talloc_size(ctx, size);
+		size += res_src_size(&src->initrds[i], own_len);
+	if (src->parser) /* "<dev>:<parser>:<n>\0" and "<parser>\0" */
+		size += own_len + pl + KB_OPT_ID_DIGITS + 3 + pl + 1;
+	opt = ctx ? talloc_named_const(ctx, size, "struct kb_option") : kb_parse_opt_alloc(pctx, size);
 	if (!opt)
 		return -ENOMEM;
-	talloc_set_name_const(opt, "struct kb_option");
 	memset(opt, 0, fixed);
 	L.p = (char *)opt + fixed;
 	L.own_dev = own;
+	L.own_len = own_len;
 	L.dev_copy = NULL;
+	if (src->parser)
+		pk = (struct kb_opt_packed *)(opt + 1);
 	if (src->n_initrds) {
-		opt->initrds = (struct kb_resource *)(opt + 1);
+		opt->initrds = (struct kb_resource *)((char *)opt + fixed) - src->n_initrds;
 		opt->n_initrds = src->n_initrds;
 	}
 	/* the title, without name_drop characters */
@@ -361,14 +381,36 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 		L.p += b;
 		*L.p++ = '\0';
 	}
-	r = put_res(&L, &opt->kernel, &src->kernel);
+	r = put_res(&L, &opt->kernel, &src->kernel, &klen);
 	if (r == 0)
-		r = put_res(&L, &opt->dtb, &src->dtb);
+		r = put_res(&L, &opt->dtb, &src->dtb, &n);
 	for (i = 0; r == 0 && i < src->n_initrds; i++)
-		r = put_res(&L, &opt->initrds[i], &src->initrds[i]);
+		r = put_res(&L, &opt->initrds[i], &src->initrds[i], &n);
 	if (r < 0) {
 		talloc_free(opt);
 		return r;
+	}
+	if (pk) {
+		const char *kp = opt->kernel.kind == KB_RES_URL ? opt->kernel.url : opt->kernel.path;
+		size_t name_len = strlen(opt->name);
+
+		pk->hash = kb_opt_hash(opt->name, name_len, kp, klen, opt->n_initrds);
+		pk->name_len = (uint32_t)name_len;
+		pk->args_len = opt->args ? (uint32_t)strlen(opt->args) : 0;
+		pk->parser = src->parser;
+		pk->in_run = !ctx;
+		opt->device_id = own_dev_copy(&L);
+		opt->parser = put_str(&L, src->parser, pl);
+		/* the id's prefix now, its number when the option is added */
+		opt->id = L.p;
+		memcpy(L.p, own, own_len);
+		L.p += own_len;
+		*L.p++ = ':';
+		memcpy(L.p, src->parser, pl);
+		L.p += pl;
+		*L.p++ = ':';
+		pk->id_num = L.p;
+		*L.p = '\0';
 	}
 	opt->is_default = src->is_default;
 	*ret_opt = opt;

@@ -80,6 +80,7 @@ struct kb_res_src {
 	const char *dev;        /* KB_RES_DEVICE: device id, NULL = pctx's device */
 	const char *dir;        /* directory a relative path is taken from, NULL = "/" */
 	bool dir_always;        /* prefix dir to absolute paths too (BLS on /boot) */
+	bool normal;            /* path is absolute and normalised already: dir unused */
 	const char *path;       /* path (KB_RES_DEVICE, KB_RES_UNRESOLVED) or URL bytes */
 	size_t path_len;
 	const char *unresolved; /* KB_RES_UNRESOLVED: "uuid:…" (NUL-terminated) */
@@ -96,6 +97,11 @@ struct kb_opt_src {
 	struct kb_res_src kernel, dtb;
 	unsigned n_initrds;
 	bool is_default;
+	/* the parser that will add the option (kb_parse_add_option's parser):
+	 * when set, the option's id, device_id and parser strings are laid out
+	 * in its chunk too, and so is what duplicate detection needs. NULL:
+	 * kb_parse_add_option gives them a chunk of their own. */
+	const char *parser;
 	/* last, so memset(src, 0, offsetof(struct kb_opt_src, initrds)) clears
 	 * every other field without touching the large array */
 	struct kb_res_src initrds[KB_MAX_INITRDS];
@@ -110,16 +116,70 @@ void kb_res_src_set(struct kb_res_src *src, const char *dev, const char *dir, co
  * array and every string (paths joined with their dir and normalised) live
  * inside it, so one allocation makes it and one free releases it. Such an
  * option is read-only in layout: its strings are not separate talloc chunks
- * (kb_option_dup it to edit). kb_parse_add_option gives it its own id,
- * device_id and parser chunks as usual. -ENAMETOOLONG when a path exceeds
+ * (kb_option_dup it to edit). ctx NULL: the run's option pools (talloc
+ * pools under pctx->ctx, see KB_OPTION_POOL_SIZE), where the option is
+ * already where kb_parse_add_option would put it; free it with talloc_free
+ * if it is not added. With src->parser set, kb_parse_add_option fills the
+ * id in place (see struct kb_opt_packed). -ENAMETOOLONG when a path exceeds
  * KB_MAX_PATH_LEN, -E2BIG past KB_MAX_INITRDS, -ENOMEM. */
 int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *src,
 		 struct kb_option **ret_opt);
 
-/* Bytes of talloc pool to reserve for n options built by kb_opt_build
- * (capped at KB_OPTION_POOL_MAX: more spills to malloc). */
-#define KB_OPTION_POOL_MAX (4u * 1024u * 1024u)
-size_t kb_option_pool_size(unsigned n);
+/* Bytes of one talloc pool of the run's options (kb_opt_build with ctx NULL);
+ * an option larger than that gets a pool of its own size. */
+#define KB_OPTION_POOL_SIZE (256u * 1024u)
+
+/* What kb_opt_build with src->parser set lays out right after the struct
+ * kb_option, for kb_parse_add_option (parser.c): the id is written in
+ * place and duplicates are found without reading the strings again. An
+ * option is packed when its id points inside its own chunk (a separate
+ * talloc chunk never can). */
+#define KB_OPT_ID_DIGITS 10u
+#define KB_OPT_HASH_SEED 0xcbf29ce484222325ull
+
+/* Mix s[0..n) into h eight bytes at a time (all of it: a hash that saw only
+ * part of a string would let a crafted config collide every option). s
+ * NULL mixes a marker of its own. */
+static inline uint64_t kb_opt_hash_mix(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+	uint64_t w;
+
+	if (!s)
+		return (h ^ 0xffu) * 0x100000001b3ull;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	w = 0;
+	if (n > i)
+		memcpy(&w, s + i, n - i);
+	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x100000001b3ull;
+	return h ^ (h >> 31);
+}
+
+/* The duplicate-detection hash of an option: its title, kernel (path or
+ * URL) and initrd count; the lengths are those of the strings. */
+static inline uint64_t kb_opt_hash(const char *name, size_t name_len, const char *kernel,
+				   size_t kernel_len, uint32_t n_initrds)
+{
+	uint64_t h = kb_opt_hash_mix(KB_OPT_HASH_SEED, name, name_len);
+
+	h = kb_opt_hash_mix(h, kernel, kernel_len);
+	return (h ^ n_initrds) * 0x100000001b3ull;
+}
+struct kb_opt_packed {
+	uint64_t hash;       /* kb_opt_hash of name and kernel (see parser.c) */
+	char *id_num;        /* where the id's number goes (KB_OPT_ID_DIGITS + NUL) */
+	const char *parser;  /* src->parser, compared with kb_parse_add_option's */
+	uint32_t name_len, args_len;
+	bool in_run;         /* allocated under pctx->ctx already: no steal needed */
+};
+
+/* size bytes for an option in the run's option pools under pctx->ctx (parser.c);
+ * a talloc chunk named "struct kb_option". NULL on ENOMEM. */
+void *kb_parse_opt_alloc(struct kb_parse_ctx *pctx, size_t size);
 
 /* Normalise an absolute path in place ("//", ".", ".." collapsed, never
  * above "/", no trailing '/'); s must start with '/'. Returns the new length. */

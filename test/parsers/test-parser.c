@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "test/parsers/helpers.h"
+#include "discover/parsers/util.h"
 
 static void test_normalise(void **state)
 {
@@ -66,6 +67,86 @@ static void test_add_option(void **state)
 	assert_int_equal(kb_parse_add_option(&p, "bls", o), -E2BIG);
 	assert_int_equal(p.n_options, 4);
 	talloc_free(ctx);
+}
+
+/* An option laid out by kb_opt_build in the run's pools with its id packed. */
+static struct kb_option *built(struct kb_parse_ctx *p, const char *parser, const char *name,
+			       const char *kernel, bool def)
+{
+	struct kb_opt_src src;
+	struct kb_option *o = NULL;
+
+	memset(&src, 0, offsetof(struct kb_opt_src, initrds));
+	src.parser = parser;
+	src.name = name;
+	src.name_len = strlen(name);
+	kb_res_src_set(&src.kernel, NULL, "/boot", kernel, strlen(kernel));
+	kb_res_src_set(&src.initrds[0], NULL, NULL, "/initrd.img", 11);
+	src.n_initrds = 1;
+	src.has_args = true;
+	src.args[0] = "quiet";
+	src.args_len[0] = 5;
+	src.is_default = def;
+	assert_int_equal(kb_opt_build(p, NULL, &src, &o), 0);
+	return o;
+}
+
+/* Options built in the run's pools: ids written in place, duplicates found
+ * by the packed hash, and each one freeable on its own after the daemon's
+ * steal, in any order with the run's context. */
+static void test_packed_options(void **state)
+{
+	void *ctx = talloc_new(NULL), *keep = talloc_new(NULL);
+	struct kb_parse_fs *fs = memfs_new(ctx);
+	struct kb_parse_ctx p;
+	struct kb_option **opts, *o;
+	char name[32];
+	unsigned i, n;
+
+	memfs_add_device(fs, "sda1", NULL, NULL);
+	kb_parse_ctx_init(&p, ctx, fs, fs->get_device(fs, "sda1"), NULL, NULL);
+	assert_int_equal(kb_parse_add_checked(&p, "grub2", built(&p, "grub2", "A", "vmlinuz", false),
+					      "/f", 1), 0);
+	assert_int_equal(kb_parse_add_checked(&p, "grub2", built(&p, "grub2", "B", "vmlinuz", true),
+					      "/f", 2), 0);
+	/* the same as the first: dropped (its default flag is not, but one is set) */
+	assert_int_equal(kb_parse_add_checked(&p, "grub2", built(&p, "grub2", "A", "/boot/vmlinuz", false),
+					      "/f", 3), 1);
+	/* built for one parser, added as another: ids of the adding parser */
+	assert_int_equal(kb_parse_add_option(&p, "bls", built(&p, "grub2", "A", "vmlinuz", false)), 0);
+	/* many: more than one pool */
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "entry %u", i);
+		assert_int_equal(kb_parse_add_option(&p, "syslinux", built(&p, "syslinux", name, "k", false)), 0);
+	}
+	assert_int_equal(p.n_options, 3003);
+	assert_string_equal(p.options[0]->id, "sda1:grub2:0");
+	assert_string_equal(p.options[1]->id, "sda1:grub2:1");
+	assert_string_equal(p.options[1]->parser, "grub2");
+	assert_string_equal(p.options[1]->device_id, "sda1");
+	assert_true(p.options[1]->is_default);
+	assert_string_equal(p.options[1]->kernel.path, "/boot/vmlinuz");
+	assert_string_equal(p.options[1]->initrds[0].path, "/initrd.img");
+	assert_string_equal(p.options[1]->args, "quiet");
+	assert_string_equal(p.options[2]->id, "sda1:bls:0");
+	assert_string_equal(p.options[2]->parser, "bls");
+	assert_string_equal(p.options[3002]->id, "sda1:syslinux:2999");
+	assert_string_equal(p.options[3002]->name, "entry 2999");
+	assert_int_equal(p.options[3002]->order, 3002);
+
+	/* what discover/devices.c does: steal the array and every option,
+	 * free the run's context, then free options one by one */
+	opts = talloc_steal(keep, p.options);
+	n = p.n_options;
+	for (i = 0; i < n; i++)
+		talloc_steal(opts, opts[i]);
+	talloc_free(ctx);
+	o = opts[1];
+	assert_string_equal(o->id, "sda1:grub2:1");
+	for (i = 0; i < n; i += 2)
+		talloc_free(opts[i]);
+	assert_string_equal(opts[3001]->name, "entry 2998");
+	talloc_free(keep);
 }
 
 static void test_errors_capped(void **state)
@@ -135,6 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
 		cmocka_unit_test(test_add_option),
+		cmocka_unit_test(test_packed_options),
 		cmocka_unit_test(test_errors_capped),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_size_limit_and_fifo),
