@@ -19,6 +19,9 @@
 #                      the engine's preflight checks when /proc/config.gz is absent)
 #   --libdir DIR       extra directory to search for shared libraries (repeatable)
 #   --add SRC:DST      extra file in the image (repeatable)
+#   --add-program SRC:DST  an extra program (e.g. kexec-tools' kexec, which
+#                      the engine falls back to where it has no load path of
+#                      its own); its shared libraries come along (repeatable)
 #   --compress C       gzip (default), xz or zstd (the kernel must support it)
 #   --no-strip         keep symbols in kexboot's programs
 set -euo pipefail
@@ -28,7 +31,7 @@ die() { echo "mkimage: $*" >&2; exit 1; }
 
 ARCH=$(dpkg --print-architecture 2>/dev/null || uname -m)
 BUILDDIR=$PWD BUSYBOX= KROOT= KVER= MODULES= KCONFIG= OUT= STRIP_BIN=1 COMPRESS=gzip
-LIBDIRS=() ADDS=()
+LIBDIRS=() ADDS=() EXTRA_PROGS=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) ARCH=$2; shift ;;
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--kconfig) KCONFIG=$2; shift ;;
 	--libdir) LIBDIRS+=("$2"); shift ;;
 	--add) ADDS+=("$2"); shift ;;
+	--add-program) EXTRA_PROGS+=("$2"); shift ;;
 	--compress) COMPRESS=$2; shift ;;
 	--no-strip) STRIP_BIN= ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -69,6 +73,11 @@ LIBDIRS+=("/lib/$TRIPLET" "/usr/lib/$TRIPLET" "/usr/$TRIPLET/lib" /lib64 /usr/li
 
 PROGS=(discover/kexboot-discover ui/ncurses/kexboot-menu utils/kexboot-ctl utils/kexboot-kexec)
 for p in "${PROGS[@]}"; do [ -x "$BUILDDIR/$p" ] || die "$BUILDDIR/$p not built (--builddir?)"; done
+for a in ${EXTRA_PROGS[@]+"${EXTRA_PROGS[@]}"}; do
+	if [ ! -x "${a%%:*}" ] || [ "${a#*:}" = "$a" ]; then
+		die "--add-program $a: not SRC:DST with SRC a program"
+	fi
+done
 [ -x "$BUSYBOX" ] || die "no busybox at $BUSYBOX"
 ! readelf -l "$BUSYBOX" 2>/dev/null | grep -q "program interpreter" || die "$BUSYBOX is not statically linked (busybox-static)"
 
@@ -117,6 +126,17 @@ INTERP=
 for p in "${PROGS[@]}"; do
 	add_needed "$BUILDDIR/$p"
 	i=$(readelf -l "$BUILDDIR/$p" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -z "$i" ] || INTERP=$i
+done
+# extra programs (copied as they are: they are not ours to strip)
+for a in ${EXTRA_PROGS[@]+"${EXTRA_PROGS[@]}"}; do
+	src=${a%%:*} dst=${a#*:}
+	mkdir -p "$R/$(dirname "$dst")"
+	rm -f "$R/$dst" # it replaces a busybox applet link of that name, never busybox itself
+	cp -L "$src" "$R/$dst"
+	add_needed "$src"
+	i=$(readelf -l "$src" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -z "$i" ] || [ -z "$INTERP" ] || [ "$i" = "$INTERP" ] || die "$src wants loader $i, kexboot's programs $INTERP"
 	[ -z "$i" ] || INTERP=$i
 done
 if [ -n "$INTERP" ]; then
