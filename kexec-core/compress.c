@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <talloc.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -17,6 +18,10 @@
 
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_FRAME_MAGIC 0x184D2204u
+/* xz verification threads, and the memory they may use together before
+ * liblzma falls back to fewer. */
+#define KX_XZ_MAX_THREADS 8
+#define KX_XZ_MT_MEMLIMIT (512ull << 20)
 /* The kernel's lz4 legacy blocks decompress to at most 8 MiB each. */
 #define LZ4_LEGACY_BLOCK_MAX (8u << 20)
 
@@ -127,9 +132,14 @@ static int lzma_stream_run(enum kx_compress c, const uint8_t *in, size_t in_len,
 	lzma_ret r;
 	int s = 0;
 
-	if (c == KX_COMP_XZ)
-		r = lzma_stream_decoder(&z, UINT64_MAX, 0);
-	else
+	if (c == KX_COMP_XZ) {
+		/* multi-block streams (xz -T) decode on several threads; a
+		 * single-block one falls back to one thread by itself */
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		lzma_mt mt = { .threads = cpus < 1 ? 1 : cpus > KX_XZ_MAX_THREADS ? KX_XZ_MAX_THREADS : (uint32_t)cpus,
+			       .memlimit_threading = KX_XZ_MT_MEMLIMIT, .memlimit_stop = UINT64_MAX };
+		r = lzma_stream_decoder_mt(&z, &mt);
+	} else
 		r = lzma_alone_decoder(&z, UINT64_MAX);
 	if (r != LZMA_OK)
 		return -ENOMEM;

@@ -113,6 +113,22 @@ static void test_corrupt(void **state)
 	assert_int_equal(verify("isize.img", &rep), -EBADMSG);
 }
 
+/* multi-block xz (xz -T, --block-size): decoded on several threads, still
+ * every block check and the index verified */
+static void test_xz_multiblock(void **state)
+{
+	struct kx_initrd_report rep;
+
+	assert_int_equal(fx_sh("xz -T2 --block-size=1024 --check=crc32 -c a.cpio > mb.xz && "
+			       "[ $(xz --robot -l mb.xz | awk '/^file/ {print $3}') -gt 2 ]"), 0);
+	assert_int_equal(verify("mb.xz", &rep), 0);
+	assert_int_equal(fx_sh("head -c $(( $(stat -c %%s mb.xz) - 30 )) mb.xz > mbt.img"), 0);
+	assert_int_equal(verify("mbt.img", &rep), -EBADMSG);
+	assert_int_equal(fx_sh("cp mb.xz mbc.img && size=$(stat -c %%s mbc.img) && "
+			       "printf '\\x55\\xaa' | dd of=mbc.img bs=1 seek=$((size / 2)) conv=notrunc status=none"), 0);
+	assert_int_equal(verify("mbc.img", &rep), -EBADMSG);
+}
+
 static void test_junk_and_empty(void **state)
 {
 	struct kx_initrd_report rep;
@@ -133,7 +149,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_compression), cmocka_unit_test(test_concatenated),
 		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_junk_and_empty),
+		cmocka_unit_test(test_xz_multiblock), cmocka_unit_test(test_junk_and_empty),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
