@@ -151,7 +151,7 @@ static void resolve_dev(struct g2_interp *ip, const char *name, bool fallback, s
 	}
 	if (fallback) {
 		/* unknowable GRUB name (hd0,gpt2, lvm/…): the current root device */
-		const char *root = g2_get_h(ip, "root", ip->h_root);
+		const char *root = ip->v_root->value;
 
 		if (root && strcmp(root, name) != 0) {
 			char *r = g2_strndup(&ip->tmp, root, strlen(root));
@@ -195,7 +195,7 @@ static void resolve_spec(struct g2_interp *ip, const char *spec, struct devref *
 		}
 	}
 	{
-		const char *root = g2_get_h(ip, "root", ip->h_root);
+		const char *root = ip->v_root->value;
 		size_t n = root ? strlen(root) : 0;
 
 		if (n >= 2 && root[0] == '(' && root[n - 1] == ')') {

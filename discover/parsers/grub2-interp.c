@@ -35,103 +35,130 @@ void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
 
 #define hash_name g2_hash
 
-static struct g2_var *env_find(struct g2_env *e, const char *name, uint32_t h)
+static struct g2_var *var_find(struct g2_interp *ip, const char *name, uint32_t h)
 {
 	unsigned mask, i;
 
-	if (!e->size)
+	if (!ip->var_size)
 		return NULL;
-	mask = e->size - 1;
+	mask = ip->var_size - 1;
 	for (i = h & mask;; i = (i + 1) & mask) {
-		struct g2_var *v = &e->slots[i];
+		struct g2_var *v = ip->vars[i];
 
-		if (!v->name)
+		if (!v)
 			return NULL;
 		if (v->hash == h && strcmp(v->name, name) == 0)
 			return v;
 	}
 }
 
-static int env_grow(struct g2_interp *ip, struct g2_env *e)
+static int vars_grow(struct g2_interp *ip)
 {
-	unsigned size = e->size ? e->size * 2 : 8;
-	struct g2_var *slots = g2_alloc(&ip->envm, size * sizeof(*slots));
-	unsigned i;
+	unsigned size = ip->var_size ? ip->var_size * 2 : 256, i;
+	struct g2_var **t = talloc_zero_array(ip->mem, struct g2_var *, size);
 
-	if (!slots)
+	if (!t)
 		return -ENOMEM;
-	memset(slots, 0, size * sizeof(*slots));
-	for (i = 0; i < e->size; i++) {
-		struct g2_var *v = &e->slots[i];
+	for (i = 0; i < ip->var_size; i++) {
+		struct g2_var *v = ip->vars[i];
 		unsigned j;
 
-		if (!v->name)
+		if (!v)
 			continue;
-		for (j = v->hash & (size - 1); slots[j].name; j = (j + 1) & (size - 1))
+		for (j = v->hash & (size - 1); t[j]; j = (j + 1) & (size - 1))
 			;
-		slots[j] = *v;
+		t[j] = v;
 	}
-	/* the old array stays in the arena until the context is popped:
-	 * doubling bounds that to the size of the live one */
-	e->slots = slots;
-	e->size = size;
+	talloc_free(ip->vars);
+	ip->vars = t;
+	ip->var_size = size;
 	return 0;
 }
 
-/* A new (unset) slot for name, known to be missing from e. stable_name: a
- * copy of name that outlives e (an outer context's), or NULL to copy it.
- * NULL on a limit/ENOMEM. */
-static struct g2_var *env_new(struct g2_interp *ip, struct g2_env *e, const char *name, uint32_t h,
-			      const char *stable_name)
+/* The variable name[0..n) with hash h (created unset when missing). NULL past
+ * G2_MAX_VARS (report: say so) or on ENOMEM. */
+static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, uint32_t h,
+			      bool report)
 {
 	struct g2_var *v;
-	unsigned i;
+	unsigned mask, i;
+	char *nm;
 
-	if (e->count >= G2_MAX_VARS) {
-		g2_error(ip, 0, "refusing more than %u variables (G2_MAX_VARS)", G2_MAX_VARS);
+	if (ip->var_size) {
+		mask = ip->var_size - 1;
+		for (i = h & mask; (v = ip->vars[i]); i = (i + 1) & mask)
+			if (v->hash == h && strncmp(v->name, name, n) == 0 && !v->name[n])
+				return v;
+	}
+	if (ip->n_vars >= G2_MAX_VARS) {
+		if (report)
+			g2_error(ip, 0, "refusing more than %u variables (G2_MAX_VARS)", G2_MAX_VARS);
 		return NULL;
 	}
-	if ((e->count + 1) * 2 > e->size && env_grow(ip, e) < 0)
+	if ((ip->n_vars + 1) * 2 > ip->var_size && vars_grow(ip) < 0)
 		return NULL;
-	for (i = h & (e->size - 1); e->slots[i].name; i = (i + 1) & (e->size - 1))
-		;
-	v = &e->slots[i];
-	v->name = stable_name ? stable_name : g2_strndup(&ip->envm, name, strlen(name));
-	if (!v->name)
+	v = g2_alloc(&ip->keep, sizeof(*v) + n + 1);
+	if (!v)
 		return NULL;
-	v->hash = h;
+	nm = (char *)(v + 1);
+	memcpy(nm, name, n);
+	nm[n] = '\0';
+	v->name = nm;
 	v->value = NULL;
+	v->hash = h;
 	v->cap = 0;
+	v->stamp = 0;
 	v->exported = false;
-	e->count++;
+	mask = ip->var_size - 1;
+	for (i = h & mask; ip->vars[i]; i = (i + 1) & mask)
+		;
+	ip->vars[i] = v;
+	ip->n_vars++;
 	return v;
 }
 
-/* The slot for name in e, created (unset) when missing. NULL on a limit/ENOMEM. */
-static struct g2_var *env_slot(struct g2_interp *ip, struct g2_env *e, const char *name, uint32_t h)
+/* Bind a `$name` to its variable (see grub2.h). */
+struct g2_var *g2_var_bind(struct g2_interp *ip, const char *s, size_t n)
 {
-	struct g2_var *v = env_find(e, name, h);
+	uint32_t h = 2166136261u;
+	size_t i;
 
-	return v ? v : env_new(ip, e, name, h, NULL);
+	if (!n || (s[0] >= '0' && s[0] <= '9') ||
+	    (n == 1 && (s[0] == '?' || s[0] == '#' || s[0] == '@' || s[0] == '*')))
+		return NULL;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return var_get(ip, s, n, h, false);
 }
 
-static struct g2_var *lookup(struct g2_interp *ip, const char *name, uint32_t h)
+/* Before the current context changes v: save its state in the context's
+ * undo log (once per context). false on ENOMEM. */
+static bool var_save(struct g2_interp *ip, struct g2_var *v)
 {
-	struct g2_env *e;
+	struct g2_env *e = ip->env;
+	struct g2_undo *u;
 
-	for (e = ip->env; e; e = e->parent) {
-		struct g2_var *v = env_find(e, name, h);
-
-		if (v)
-			return v;
-	}
-	return NULL;
+	if (v->stamp == e->serial)
+		return true;
+	u = g2_alloc(&ip->envm, sizeof(*u));
+	if (!u)
+		return false;
+	u->var = v;
+	u->value = v->value;
+	u->cap = v->cap;
+	u->stamp = v->stamp;
+	u->exported = v->exported;
+	u->next = e->log;
+	e->log = u;
+	v->stamp = e->serial;
+	v->cap = 0; /* the old bytes belong to the outer context: never rewritten */
+	return true;
 }
 
 /* Value of a variable whose g2_hash is known, NULL when unset. */
 const char *g2_get_h(struct g2_interp *ip, const char *name, uint32_t hash)
 {
-	struct g2_var *v = lookup(ip, name, hash);
+	struct g2_var *v = var_find(ip, name, hash);
 
 	return v ? v->value : NULL;
 }
@@ -142,7 +169,7 @@ const char *g2_get(struct g2_interp *ip, const char *name)
 	return g2_get_h(ip, name, hash_name(name));
 }
 
-/* Store value[0..len) in v (a variable of the current context). */
+/* Store value[0..len) in v (saved in the current context already). */
 static int store_value(struct g2_interp *ip, struct g2_var *v, const char *value, size_t len)
 {
 	char *nv;
@@ -168,30 +195,27 @@ static int store_value(struct g2_interp *ip, struct g2_var *v, const char *value
 	return 0;
 }
 
+/* Set v to value[0..len) in the current context. */
+static int var_set(struct g2_interp *ip, struct g2_var *v, const char *value, size_t len)
+{
+	if (len > G2_MAX_WORD_LEN) {
+		g2_error(ip, 0, "refusing a value of %zu bytes for %s (G2_MAX_WORD_LEN is %u)", len,
+			 v->name, G2_MAX_WORD_LEN);
+		return -E2BIG;
+	}
+	if (!var_save(ip, v))
+		return -ENOMEM;
+	return store_value(ip, v, value, len);
+}
+
 static int set_value(struct g2_interp *ip, const char *name, uint32_t h, const char *value,
 		     size_t len)
 {
-	struct g2_var *v, *outer = NULL;
+	struct g2_var *v = var_get(ip, name, strlen(name), h, true);
 
-	v = env_find(ip->env, name, h);
-	if (!v) {
-		struct g2_env *e;
-
-		for (e = ip->env->parent; e && !outer; e = e->parent)
-			outer = env_find(e, name, h);
-		/* an outer context's copy of the name outlives this one */
-		v = env_new(ip, ip->env, name, h, outer ? outer->name : NULL);
-		if (!v)
-			return -E2BIG;
-		if (outer)
-			v->exported = outer->exported;
-	}
-	if (len > G2_MAX_WORD_LEN) {
-		g2_error(ip, 0, "refusing a value of %zu bytes for %s (G2_MAX_WORD_LEN is %u)", len,
-			 name, G2_MAX_WORD_LEN);
+	if (!v)
 		return -E2BIG;
-	}
-	return store_value(ip, v, value, len);
+	return var_set(ip, v, value, len);
 }
 
 /* Set a variable in the current context. */
@@ -206,41 +230,30 @@ int g2_set_h(struct g2_interp *ip, const char *name, uint32_t hash, const char *
 	return set_value(ip, name, hash, value, strlen(value));
 }
 
-/* Unset a variable (shadowing it in an overlay). */
+/* Unset a variable (in the current context: popping it brings it back). */
 void g2_unset(struct g2_interp *ip, const char *name)
 {
-	uint32_t h = hash_name(name);
-	struct g2_var *v = env_find(ip->env, name, h);
+	struct g2_var *v = var_find(ip, name, hash_name(name));
 
-	if (!v && ip->env->parent && lookup(ip, name, h))
-		v = env_slot(ip, ip->env, name, h);
-	if (v)
-		v->value = NULL; /* its bytes stay for a later set */
+	if (v && v->value && var_save(ip, v))
+		v->value = NULL; /* its bytes stay for the outer context */
 }
 
 /* Mark a variable exported (creating it empty if unset, as GRUB does). */
 int g2_export(struct g2_interp *ip, const char *name)
 {
-	uint32_t h = hash_name(name);
-	struct g2_var *v = env_find(ip->env, name, h);
+	struct g2_var *v = var_get(ip, name, strlen(name), hash_name(name), true);
 
-	if (!v) {
-		struct g2_var *outer = ip->env->parent ? lookup(ip, name, h) : NULL;
-		const char *val = outer && outer->value ? outer->value : "";
-		int r = g2_set(ip, name, val);
-
-		if (r < 0)
-			return r;
-		v = env_find(ip->env, name, h);
-		if (!v)
-			return -ENOMEM;
-	}
+	if (!v)
+		return -E2BIG;
 	if (!v->value) {
-		int r = g2_set(ip, name, "");
+		int r = var_set(ip, v, "", 0);
 
 		if (r < 0)
 			return r;
 	}
+	if (!var_save(ip, v))
+		return -ENOMEM;
 	v->exported = true;
 	return 0;
 }
@@ -250,51 +263,50 @@ int g2_env_push(struct g2_interp *ip, bool overlay)
 {
 	struct g2_mark m = g2_arena_mark(&ip->envm);
 	struct g2_env *e = g2_alloc(&ip->envm, sizeof(*e));
-	struct g2_env *src;
+	unsigned i;
 
 	if (!e)
 		return -ENOMEM;
-	memset(e, 0, sizeof(*e));
 	e->mark = m;
 	e->saved = ip->env;
-	if (overlay) {
-		e->parent = ip->env;
-		ip->env = e;
-		return 0;
-	}
-	/* copy exported variables visible now (upper contexts shadow lower ones);
-	 * the copies count against G2_MAX_COMMANDS like commands do */
-	for (src = ip->env; src; src = src->parent)
-		ip->n_cmds += src->count;
-	for (src = ip->env; src; src = src->parent) {
-		unsigned i;
-
-		for (i = 0; i < src->size; i++) {
-			struct g2_var *v = &src->slots[i], *d;
-
-			if (!v->name || (!v->exported && v->value))
-				continue;
-			if (env_find(e, v->name, v->hash))
-				continue; /* shadowed by an upper context */
-			d = env_slot(ip, e, v->name, v->hash);
-			if (!d || (v->value && store_value(ip, d, v->value, strlen(v->value)) < 0)) {
-				g2_arena_release(&ip->envm, m);
-				return -ENOMEM;
-			}
-			d->exported = v->exported;
-		}
-	}
+	e->log = NULL;
+	e->serial = ++ip->env_serial;
 	ip->env = e;
+	if (overlay)
+		return 0;
+	/* GRUB's new context holds copies of the exported variables only:
+	 * hide the others until the pop (charged like commands) */
+	ip->n_cmds += ip->n_vars;
+	for (i = 0; i < ip->var_size; i++) {
+		struct g2_var *v = ip->vars[i];
+
+		if (!v || !v->value || v->exported)
+			continue;
+		if (!var_save(ip, v)) {
+			g2_env_pop(ip);
+			return -ENOMEM;
+		}
+		v->value = NULL;
+	}
 	return 0;
 }
 
-/* Pop the current context. */
+/* Pop the current context: every variable it changed gets its old state back. */
 void g2_env_pop(struct g2_interp *ip)
 {
 	struct g2_env *e = ip->env;
+	struct g2_undo *u;
 
 	if (!e || !e->saved)
 		return;
+	for (u = e->log; u; u = u->next) {
+		struct g2_var *v = u->var;
+
+		v->value = u->value;
+		v->cap = u->cap;
+		v->stamp = u->stamp;
+		v->exported = u->exported;
+	}
 	ip->env = e->saved;
 	g2_arena_release(&ip->envm, e->mark);
 }
@@ -356,8 +368,9 @@ static char *join_args(struct g2_interp *ip, unsigned argc, char **argv)
 	return s;
 }
 
-/* Value of $name (hash: its g2_hash), "" when unset (special parameters included). */
-static const char *var_value(struct g2_interp *ip, const char *name, uint32_t hash)
+/* Value of $name (an unbound one: special parameters, past G2_MAX_VARS),
+ * "" when unset. */
+static const char *var_value(struct g2_interp *ip, const char *name)
 {
 	const char *v;
 
@@ -396,7 +409,7 @@ static const char *var_value(struct g2_interp *ip, const char *name, uint32_t ha
 			break;
 		}
 	}
-	v = g2_get_h(ip, name, hash);
+	v = g2_get(ip, name);
 	return v ? v : "";
 }
 
@@ -493,7 +506,10 @@ static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct ar
 			}
 			continue;
 		}
-		v = var_value(ip, pt->s, pt->hash);
+		if (pt->var)
+			v = pt->var->value ? pt->var->value : "";
+		else
+			v = var_value(ip, pt->s);
 		if (pt->type == G2_P_QVAR || !split) {
 			if (!wbuf_add(ip, v, strlen(v)))
 				return false;

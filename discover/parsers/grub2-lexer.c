@@ -211,7 +211,7 @@ static inline struct g2_word *lit_word_at(struct g2_lexer *lx, const char *text,
 	w->parts[0].type = G2_P_LIT;
 	w->parts[0].len = (uint32_t)n;
 	w->parts[0].s = text;
-	w->parts[0].hash = 0;
+	w->parts[0].var = NULL;
 	return w;
 }
 
@@ -231,7 +231,7 @@ static struct g2_word *lit_word(struct g2_lexer *lx, const char *s, size_t n, bo
 	w->parts[0].type = G2_P_LIT;
 	w->parts[0].len = (uint32_t)n;
 	w->parts[0].s = text;
-	w->parts[0].hash = 0;
+	w->parts[0].var = NULL;
 	return w;
 }
 
@@ -401,7 +401,7 @@ static struct g2_word *finish_word(struct g2_lexer *lx, bool plain)
 			memcpy(text, lx->buf + off, n);
 		text[n] = '\0';
 		pt->s = text;
-		pt->hash = pt->type != G2_P_LIT ? g2_hash(text) : 0;
+		pt->var = pt->type != G2_P_LIT ? g2_var_bind(lx->ip, text, n) : NULL;
 		text += n + 1;
 		off += n;
 	}
@@ -492,7 +492,7 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 		memcpy(t, pv[i].s, pv[i].len);
 		t[pv[i].len] = '\0';
 		pt->s = t;
-		pt->hash = pt->type != G2_P_LIT ? g2_hash(t) : 0;
+		pt->var = pt->type != G2_P_LIT ? g2_var_bind(lx->ip, t, pv[i].len) : NULL;
 		t += pv[i].len + 1;
 	}
 	if (np == 1 && pv[0].type == G2_P_LIT)

@@ -304,11 +304,12 @@ static int grub2_parse(struct kb_parse_ctx *pctx, const char *path, const char *
 	g2_arena_init(&ip->ent, mem);
 	g2_arena_init(&ip->envm, mem);
 	ip->cf_timeout = -1;
-	ip->h_root = g2_hash("root");
 	ip->cmd_gen = 1; /* nodes start with cmd_gen 0: nothing cached */
 	ip->top_menu = talloc_zero(mem, struct g2_menu);
 	ip->menu = ip->top_menu;
 	r = ip->top_menu ? g2_commands_init(ip) : -ENOMEM;
+	if (r == 0 && !(ip->v_root = g2_var_bind(ip, "root", 4)))
+		r = -ENOMEM;
 	if (r == 0)
 		r = init_env(ip, path);
 	if (r == 0) {

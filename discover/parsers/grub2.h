@@ -30,7 +30,7 @@
 #define G2_MAX_LOOP_ITERATIONS 10000u /* iterations of one for/while/until loop */
 #define G2_MAX_CALL_DEPTH 32u         /* nested function calls (and eval) */
 #define G2_MAX_COMMANDS 1000000u      /* simple commands executed per parse run */
-#define G2_MAX_VARS 10000u            /* variables in one environment context */
+#define G2_MAX_VARS 10000u            /* variable names per parse run (set or referenced) */
 #define G2_MAX_FUNCTIONS 1000u        /* function definitions */
 #define G2_MAX_MENU_DEPTH 16u         /* nested submenus */
 #define G2_MAX_MENU_ENTRIES KB_PARSE_MAX_OPTIONS /* menu items per parse run */
@@ -97,11 +97,13 @@ enum g2_part_type {
 	G2_P_VAR = 1,  /* unquoted $var: value is split into fields */
 	G2_P_QVAR = 2, /* "$var": one field */
 };
+struct g2_var;
 struct g2_part {
 	uint32_t type;
 	uint32_t len;
 	const char *s; /* NUL-terminated copy in the AST arena */
-	uint32_t hash; /* G2_P_VAR/G2_P_QVAR: g2_hash of the name */
+	struct g2_var *var; /* G2_P_VAR/G2_P_QVAR of a name: its variable, bound
+			     * when lexed (NULL: a special parameter, or past G2_MAX_VARS) */
 };
 struct g2_word {
 	unsigned n_parts;
@@ -238,22 +240,33 @@ int g2_parse_item(struct g2_parser *ps, unsigned open_submenus, struct g2_node *
 int g2_parse_all(struct g2_parser *ps, struct g2_node **ret_list);
 
 /* ---- interpreter ---- */
+/* Variables live in one table for the whole run: one struct per name,
+ * never moved or freed, so a `$name` in the AST is bound to its variable
+ * when lexed. Contexts (an entry's body, a submenu, a configfile) do not
+ * copy anything: the first write of a variable in a context saves its old
+ * state in the context's undo log, and popping the context restores it. */
 struct g2_var {
-	const char *name; /* NULL = empty slot */
-	char *value;      /* NULL = unset (tombstone in an overlay) */
+	const char *name;
+	char *value;      /* NULL = unset */
 	uint32_t hash;
-	uint32_t cap;     /* bytes available at value (values are rewritten in place) */
+	uint32_t cap;     /* bytes at value this context may rewrite in place; 0 = none */
+	uint32_t stamp;   /* serial of the context whose undo log saved it last */
 	bool exported;
 };
-/* A variable context. Contexts are pushed and popped in stack order and
- * only the current one is written, so each lives in the ip->envm arena from
- * its mark: popping one is a single release. */
+struct g2_undo {
+	struct g2_undo *next;
+	struct g2_var *var;
+	char *value;
+	uint32_t cap, stamp;
+	bool exported;
+};
+/* A variable context, in the ip->envm arena from its mark (contexts are
+ * pushed and popped in stack order: popping one is a single release). */
 struct g2_env {
-	struct g2_env *parent; /* overlay: lookups fall through, writes stay here */
 	struct g2_env *saved;  /* the env that was current before this one */
-	struct g2_var *slots;
-	unsigned size, count;
+	struct g2_undo *log;   /* what to restore when it is popped */
 	struct g2_mark mark;   /* ip->envm before this context */
+	uint32_t serial;       /* unique per push */
 };
 struct g2_frame {
 	unsigned argc;
@@ -323,6 +336,10 @@ struct g2_interp {
 	struct g2_arena envm;      /* variable contexts (stack order) */
 	struct g2_env *env;
 	struct g2_env *global;     /* the file's top-level context */
+	struct g2_var **vars;      /* open-addressing table of every variable */
+	unsigned var_size, n_vars;
+	uint32_t env_serial;       /* last context serial handed out */
+	struct g2_var *v_root;     /* $root, bound once */
 	struct g2_frame *frame;
 	struct g2_cmd *cmds;       /* open-addressing table of command names */
 	unsigned cmd_size, cmd_count, n_funcs;
@@ -350,7 +367,6 @@ struct g2_interp {
 	struct g2_devmap *map;
 	unsigned n_map;
 	const char *own_dev;       /* id of the device the config sits on */
-	uint32_t h_root;           /* g2_hash("root") */
 	char *wbuf;                /* word being expanded */
 	size_t wlen, wcap;
 	bool blscfg_done;
@@ -360,6 +376,9 @@ struct g2_interp {
 void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The variable named s[0..n) (created unset), NULL for a special parameter
+ * ($1, $?, $#, $@, $*) or past G2_MAX_VARS. For binding `$name` when lexed. */
+struct g2_var *g2_var_bind(struct g2_interp *ip, const char *s, size_t n);
 /* Variables: value or NULL when unset. */
 const char *g2_get(struct g2_interp *ip, const char *name);
 /* g2_get with the name's g2_hash already known. */

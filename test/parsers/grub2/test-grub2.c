@@ -410,6 +410,31 @@ static void test_set_unset_export(void **state)
 	assert_string_equal(opt(1)->args, "a=1 b= c= e=exp ne=notexported");
 }
 
+/* Contexts give back exactly what they changed: values, unsets, exports,
+ * new variables, and values rewritten in place before and after. */
+static void test_contexts_restore(void **state)
+{
+	parse("set a=1\nexport x=ex\nset hidden=h\n"
+	      "menuentry E1 { set a=longer-value-in-entry; unset x; export hidden; set new=n;\n"
+	      "  set a=$a-again; linux /k a=$a x=$x hidden=$hidden new=$new; }\n"
+	      "menuentry E2 { linux /k a=$a x=$x hidden=$hidden new=$new; }\n"
+	      "set a=2\n"
+	      "submenu S {\n"
+	      "  set x=inS; set s=sv; export s\n"
+	      "  menuentry S1 { set s=inS1; linux /k a=$a x=$x hidden=$hidden s=$s; }\n"
+	      "  menuentry S2 { linux /k a=$a x=$x hidden=$hidden s=$s; }\n"
+	      "}\n"
+	      "set a=3$a\n"
+	      "menuentry E3 { linux /k a=$a x=$x hidden=$hidden s=$s new=$new; }\n");
+	assert_int_equal(T->pctx.n_options, 5);
+	assert_string_equal(opt(0)->args, "a=longer-value-in-entry-again x= hidden=h new=n");
+	assert_string_equal(opt(1)->args, "a=1 x=ex hidden=h new=");
+	/* the submenu sees exported variables only; what it sets stays inside */
+	assert_string_equal(opt(2)->args, "a= x=inS hidden= s=inS1");
+	assert_string_equal(opt(3)->args, "a= x=inS hidden= s=sv");
+	assert_string_equal(opt(4)->args, "a=32 x=ex hidden=h s= new=");
+}
+
 static void test_initial_variables(void **state)
 {
 	parse("menuentry t { linux /k $root $prefix $grub_platform $grub_cpu "
@@ -1085,6 +1110,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_functions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recursion_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_unset_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contexts_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_variables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_platform_per_arch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_test_operators, setup, teardown),
