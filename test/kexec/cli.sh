@@ -98,6 +98,27 @@ echo 1 > "$R/sys/kernel/kexec_loaded"
 check "exec: sync, remount ro, reboot(KEXEC) recorded in order" 'jq -e "[.recorded[]] == [\"sync\", \"remount-ro / result=0\", \"sync\", \"reboot LINUX_REBOOT_CMD_KEXEC result=0\"]" "$T/exec.json" >/dev/null'
 check "unload" '"$KX" --sys-root "$R" unload --json | jq -e ".ok == true and (.recorded[0]|test(\"flags=0x1\"))" >/dev/null'
 
+# exec failures: the system keeps running, with a one-line status
+printf 'remount=EBUSY\n' > "$R/kx-recording.conf"
+"$KX" --sys-root "$R" exec --json > "$T/exf.json" 2> "$T/exf.err"
+check "exec: remount failure exits 1" '[ $? -eq 1 ]'
+check "exec: remount failure, no reboot" 'jq -e ".ok == false and ([.recorded[] | select(test(\"reboot\"))] | length == 0)" "$T/exf.json" >/dev/null'
+check "exec: status names the mount and says the system keeps running" 'grep -q "cannot remount / read-only: .*keeps running" "$T/exf.err"'
+"$KX" --sys-root "$R" exec --force --json > "$T/exff.json"
+check "exec --force: jumps after sync despite the remount failure" 'jq -e ".ok == true and ([.recorded[] | select(test(\"reboot\"))] | length == 1)" "$T/exff.json" >/dev/null'
+printf 'reboot=EPERM\n' > "$R/kx-recording.conf"
+"$KX" --sys-root "$R" exec --json > "$T/exr.json" 2>/dev/null
+check "exec: reboot failure reported, filesystem made writable again" 'jq -e ".ok == false and (.error|test(\"reboot.*keeps running\")) and (.recorded[-1]|test(\"remount-rw /\"))" "$T/exr.json" >/dev/null'
+: > "$R/kx-recording.conf"
+
+# KHO: activation through the backend, before the load
+"$KX" --sys-root "$R" load --json --kho "$T/bzImage" --initrd "$T/initrd.gz" --append console=ttyS0 > "$T/nokho.json" 2>/dev/null
+check "load --kho without KHO: refused" 'jq -e ".loaded == false and (.error|test(\"HandOver\"))" "$T/nokho.json" >/dev/null'
+mkdir -p "$R/sys/kernel/kho" && echo 0 > "$R/sys/kernel/kho/active"
+"$KX" --sys-root "$R" load --json --kho "$T/bzImage" --initrd "$T/initrd.gz" --append console=ttyS0 > "$T/kho.json"
+check "load --kho: KHO activated before the load" 'jq -e ".loaded == true and (.recorded | index(\"write /sys/kernel/kho/active 1 result=0\")) < (.recorded | map(test(\"^kexec_file_load kernel\")) | index(true))" "$T/kho.json" >/dev/null'
+check "info: KHO now active" '"$KX" --sys-root "$R" info --json | jq -e ".results[] | select(.id==\"kho\" and (.message|test(\"available, active\")))" >/dev/null'
+
 # kexec-tools fallback says so
 printf 'kexec_file_load=ENOEXEC\n' > "$R/kx-recording.conf"
 mkdir -p "$R/sbin" && printf '#!/bin/sh\nexit 0\n' > "$R/sbin/kexec" && chmod +x "$R/sbin/kexec"
