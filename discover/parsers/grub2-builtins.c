@@ -566,7 +566,7 @@ static long num_of(const char *s, bool skip_prefix)
 
 static bool test_binary(const char *a, const char *op, const char *b)
 {
-	if (!strcmp(op, "=") || !strcmp(op, "=="))
+	if (op[0] == '=' && (!op[1] || (op[1] == '=' && !op[2])))
 		return strcmp(a, b) == 0;
 	if (!strcmp(op, "!="))
 		return strcmp(a, b) != 0;
@@ -710,6 +710,9 @@ static int cmd_test(struct g2_interp *ip, unsigned argc, char **argv)
 	}
 	if (t.i >= t.argc)
 		return 1;
+	/* "A op B", the usual shape: what test_primary does first anyway */
+	if (t.argc == 4 && is_binop(argv[2]))
+		return test_binary(argv[1], argv[2], argv[3]) ? 0 : 1;
 	return test_or(&t) ? 0 : 1;
 }
 
@@ -744,18 +747,19 @@ static int cmd_set(struct g2_interp *ip, unsigned argc, char **argv)
 	int st = 0;
 
 	for (i = 1; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-		char name[128];
+		const char *a = argv[i], *p = a;
+		uint32_t h = 2166136261u;
 
-		if (!valid_name(argv[i], n) || n >= sizeof(name)) {
-			g2_error(ip, 0, "set: bad variable name '%.64s'", argv[i]);
+		/* the name checked and hashed in one pass */
+		if (g2_namec[(unsigned char)*p] & 2)
+			for (; g2_namec[(unsigned char)*p]; p++)
+				h = (h ^ (unsigned char)*p) * 16777619u;
+		if (p == a || (*p && *p != '=') || p - a >= 128) {
+			g2_error(ip, 0, "set: bad variable name '%.64s'", a);
 			st = 1;
 			continue;
 		}
-		memcpy(name, argv[i], n);
-		name[n] = '\0';
-		if (g2_set_h(ip, name, g2_hash(name), eq ? eq + 1 : "") < 0)
+		if (g2_set_nh(ip, a, (size_t)(p - a), h, *p ? p + 1 : "") < 0)
 			st = 1;
 	}
 	return st;

@@ -230,6 +230,16 @@ int g2_set_h(struct g2_interp *ip, const char *name, uint32_t hash, const char *
 	return set_value(ip, name, hash, value, strlen(value));
 }
 
+/* g2_set with the name given as name[0..n) and its g2_hash h. */
+int g2_set_nh(struct g2_interp *ip, const char *name, size_t n, uint32_t h, const char *value)
+{
+	struct g2_var *v = var_get(ip, name, n, h, true);
+
+	if (!v)
+		return -E2BIG;
+	return var_set(ip, v, value, strlen(value));
+}
+
 /* Unset a variable (in the current context: popping it brings it back). */
 void g2_unset(struct g2_interp *ip, const char *name)
 {

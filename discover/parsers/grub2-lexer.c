@@ -215,26 +215,6 @@ static inline struct g2_word *lit_word_at(struct g2_lexer *lx, const char *text,
 	return w;
 }
 
-/* A one-part literal word copied from s[0..n). */
-static struct g2_word *lit_word(struct g2_lexer *lx, const char *s, size_t n, bool plain)
-{
-	struct g2_word *w = g2_alloc(lx->arena, sizeof(*w) + sizeof(struct g2_part) + n + 1);
-	char *text;
-
-	if (!w)
-		return NULL;
-	text = (char *)w + sizeof(*w) + sizeof(struct g2_part);
-	memcpy(text, s, n);
-	text[n] = '\0';
-	w->n_parts = 1;
-	w->plain = plain;
-	w->parts[0].type = G2_P_LIT;
-	w->parts[0].len = (uint32_t)n;
-	w->parts[0].s = text;
-	w->parts[0].var = NULL;
-	return w;
-}
-
 static __attribute__((noinline)) bool buf_grow(struct g2_lexer *lx, size_t more)
 {
 	size_t want = lx->buf_len + more + 1;
@@ -646,6 +626,14 @@ void g2_lex(struct g2_lexer *lx)
 
 	t->word = NULL;
 	t->kw = G2_KW_NONE;
+	if (lx->held) {
+		/* the delimiter that ended the last word (now its NUL): a
+		 * token of its own, see the switch below */
+		c = (unsigned char)lx->held;
+		k = cclass[c];
+		lx->held = 0;
+		goto delim;
+	}
 	for (;;) {
 		c = (unsigned char)*p;
 		k = cclass[c];
@@ -679,6 +667,7 @@ void g2_lex(struct g2_lexer *lx)
 		}
 		break;
 	}
+delim:
 	t->line = lx->line;
 	switch (k) {
 	case C_WORD: {
@@ -701,15 +690,15 @@ void g2_lex(struct g2_lexer *lx)
 			if (n <= 9 && kwstart[c])
 				t->kw = keyword_of(p, n);
 			lx->p = q;
-			if (kq == C_BLANK || kq == C_NUL) {
-				/* cut out in place: the blank becomes the NUL */
-				if (q < lx->end)
-					lx->p = q + 1;
-				*q = '\0';
-				t->word = lit_word_at(lx, p, n, true);
-			} else {
-				t->word = lit_word(lx, p, n, true);
+			/* cut out in place: the blank becomes the NUL, a
+			 * delimiter is held for the next token */
+			if (kq == C_BLANK) {
+				lx->p = q + 1;
+			} else if (kq != C_NUL) {
+				lx->held = (char)*q;
 			}
+			*q = '\0';
+			t->word = lit_word_at(lx, p, n, true);
 			t->type = t->word ? G2_T_WORD : G2_T_BAD;
 			if (!t->word)
 				t->kw = G2_KW_NONE;
@@ -774,6 +763,8 @@ struct g2_word *g2_lex_arg(struct g2_lexer *lx)
 	char *p = lx->p, *q;
 	unsigned char k;
 
+	if (lx->held)
+		return NULL; /* a delimiter comes first */
 	while (cclass[(unsigned char)*p] == C_BLANK)
 		p++;
 	lx->p = p;
@@ -790,16 +781,16 @@ struct g2_word *g2_lex_arg(struct g2_lexer *lx)
 		n = (size_t)(q - p);
 		if (!ends_word_class(kq) || n > G2_MAX_WORD_LEN)
 			return NULL;
-		if (kq == C_BLANK || kq == C_NUL) {
-			w = lit_word_at(lx, p, n, true);
-			if (w) {
-				*q = '\0'; /* over the blank that ends it */
-				lx->p = q < lx->end ? q + 1 : q;
-			}
-		} else {
-			w = lit_word(lx, p, n, true);
-			if (w)
+		w = lit_word_at(lx, p, n, true);
+		if (w) {
+			/* over the blank that ends it; a delimiter is held */
+			if (kq == C_BLANK)
+				lx->p = q + 1;
+			else if (kq != C_NUL)
+				lx->held = (char)*q, lx->p = q;
+			else
 				lx->p = q;
+			*q = '\0';
 		}
 		return w;
 	}

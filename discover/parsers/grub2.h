@@ -154,6 +154,10 @@ struct g2_lexer {
 	const char *file;
 	struct g2_token tok; /* lookahead */
 	bool have_tok;
+	/* A word ended by a delimiter (newline, ';', a brace, ...) is cut out
+	 * in place too: the delimiter's byte at lx->p becomes the word's NUL
+	 * and is kept here until g2_lex reads it as the next token (0: none). */
+	char held;
 	/* scratch for building words */
 	char *buf;
 	size_t buf_len, buf_cap;
@@ -387,6 +391,8 @@ const char *g2_get_h(struct g2_interp *ip, const char *name, uint32_t hash);
 int g2_set(struct g2_interp *ip, const char *name, const char *value);
 /* g2_set with the name's g2_hash known. */
 int g2_set_h(struct g2_interp *ip, const char *name, uint32_t hash, const char *value);
+/* g2_set with the name given as name[0..n) and its g2_hash h. */
+int g2_set_nh(struct g2_interp *ip, const char *name, size_t n, uint32_t h, const char *value);
 void g2_unset(struct g2_interp *ip, const char *name);
 int g2_export(struct g2_interp *ip, const char *name);
 /* Push a context: overlay (sees and shadows the current one) or isolated
