@@ -126,6 +126,7 @@ static void write_talloc_report(const char *path)
 	}
 	talloc_report_full(NULL, f);
 	fclose(f);
+	talloc_disable_null_tracking(); /* frees the null context itself */
 }
 
 static void on_signal(struct kb_source *src, int signo, void *data)

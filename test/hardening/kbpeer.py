@@ -14,6 +14,10 @@ string is a u32 length (0xffffffff = NULL) and its bytes.
                                        "TYPE status message" per RESULT
   kbpeer.py hello SOCK                 one HELLO round trip; prints the
                                        number of options in the sync
+  kbpeer.py watch SOCK SECONDS         stay connected, reading every event;
+                                       prints "adds N removes N" (devices) when
+                                       SIGTERM'd or after SECONDS; exit 1 if
+                                       the daemon closed the connection
 Every wait is bounded; no address but the Unix socket is ever used.
 """
 import os
@@ -272,6 +276,33 @@ def cmd_requests(path, force):
     return rc
 
 
+def cmd_watch(path, seconds):
+    import signal
+    c = connect(path, 30)
+    sync(c)
+    counts = {"adds": 0, "removes": 0}
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    end = time.monotonic() + seconds
+    c.settimeout(0.5)
+    closed = False
+    while not stop and time.monotonic() < end:
+        try:
+            t, p = read_frame(c)
+        except socket.timeout:
+            continue
+        except (EOFError, ConnectionResetError):
+            closed = True
+            break
+        if t == 0x0100:
+            counts["adds"] += 1
+        elif t == 0x0101:
+            counts["removes"] += 1
+    print("adds %d removes %d%s" % (counts["adds"], counts["removes"],
+                                    " (closed by the daemon)" if closed else ""))
+    return 1 if closed else 0
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -286,6 +317,8 @@ def main(argv):
         return cmd_stall(path, float(argv[3]))
     if cmd == "requests":
         return cmd_requests(path, len(argv) > 3)
+    if cmd == "watch":
+        return cmd_watch(path, float(argv[3]))
     if cmd == "hello":
         c = connect(path, 60)
         print(sync(c))
