@@ -87,7 +87,7 @@ static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, 
 	if (ip->var_size) {
 		mask = ip->var_size - 1;
 		for (i = h & mask; (v = ip->vars[i]); i = (i + 1) & mask)
-			if (v->hash == h && strncmp(v->name, name, n) == 0 && !v->name[n])
+			if (v->hash == h && v->len == n && memcmp(v->name, name, n) == 0)
 				return v;
 	}
 	if (ip->n_vars >= G2_MAX_VARS) {
@@ -106,6 +106,7 @@ static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, 
 	v->name = nm;
 	v->value = NULL;
 	v->hash = h;
+	v->len = (uint32_t)n;
 	v->cap = 0;
 	v->stamp = 0;
 	v->exported = false;
@@ -117,18 +118,24 @@ static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, 
 	return v;
 }
 
+/* g2_var_bind with the name's g2_hash h known. */
+struct g2_var *g2_var_bind_h(struct g2_interp *ip, const char *s, size_t n, uint32_t h)
+{
+	if (!n || (s[0] >= '0' && s[0] <= '9') ||
+	    (n == 1 && (s[0] == '?' || s[0] == '#' || s[0] == '@' || s[0] == '*')))
+		return NULL;
+	return var_get(ip, s, n, h, false);
+}
+
 /* Bind a `$name` to its variable (see grub2.h). */
 struct g2_var *g2_var_bind(struct g2_interp *ip, const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
 
-	if (!n || (s[0] >= '0' && s[0] <= '9') ||
-	    (n == 1 && (s[0] == '?' || s[0] == '#' || s[0] == '@' || s[0] == '*')))
-		return NULL;
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return var_get(ip, s, n, h, false);
+	return g2_var_bind_h(ip, s, n, h);
 }
 
 /* Before the current context changes v: save its state in the context's

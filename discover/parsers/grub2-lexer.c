@@ -399,6 +399,7 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 	struct {
 		uint32_t type, len;
 		const char *s;
+		uint32_t hash; /* G2_P_VAR: g2_hash of the name */
 	} pv[SIMPLE_MAX_PARTS];
 	unsigned np = 0, i;
 	size_t text = 0;
@@ -409,6 +410,7 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 	for (;;) {
 		unsigned char k = cclass[(unsigned char)*p];
 		const char *name, *e;
+		uint32_t h = 2166136261u;
 
 		if (k == C_WORD) {
 			e = scan_word((char *)p);
@@ -430,13 +432,13 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 		if (*name == '{') {
 			name++;
 			for (e = name; *e != '}' && *e != '\n' && e < lx->end; e++)
-				;
+				h = (h ^ (unsigned char)*e) * 16777619u;
 			if (*e != '}')
 				return NULL;
 			p = e + 1;
 		} else if (g2_namec[(unsigned char)*name] & 2) {
-			for (e = name + 1; g2_namec[(unsigned char)*e]; e++)
-				;
+			for (e = name; g2_namec[(unsigned char)*e]; e++)
+				h = (h ^ (unsigned char)*e) * 16777619u;
 			p = e;
 		} else if (*name >= '0' && *name <= '9') {
 			for (e = name + 1; *e >= '0' && *e <= '9'; e++)
@@ -453,6 +455,7 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 		pv[np].type = G2_P_VAR;
 		pv[np].s = name;
 		pv[np].len = (uint32_t)(e - name);
+		pv[np].hash = h;
 		np++;
 		text += (size_t)(e - name) + 1;
 	}
@@ -472,7 +475,7 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 		memcpy(t, pv[i].s, pv[i].len);
 		t[pv[i].len] = '\0';
 		pt->s = t;
-		pt->var = pt->type != G2_P_LIT ? g2_var_bind(lx->ip, t, pv[i].len) : NULL;
+		pt->var = pt->type != G2_P_LIT ? g2_var_bind_h(lx->ip, t, pv[i].len, pv[i].hash) : NULL;
 		t += pv[i].len + 1;
 	}
 	if (np == 1 && pv[0].type == G2_P_LIT)
@@ -779,6 +782,8 @@ struct g2_word *g2_lex_arg(struct g2_lexer *lx)
 		q = scan_word(p + 1);
 		kq = cclass[(unsigned char)*q];
 		n = (size_t)(q - p);
+		if (kq == C_DOLLAR)
+			return lex_word_simple(lx); /* "/boot/vmlinuz-${kver}" */
 		if (!ends_word_class(kq) || n > G2_MAX_WORD_LEN)
 			return NULL;
 		w = lit_word_at(lx, p, n, true);
@@ -794,6 +799,8 @@ struct g2_word *g2_lex_arg(struct g2_lexer *lx)
 		}
 		return w;
 	}
+	if (k == C_DOLLAR)
+		return lex_word_simple(lx);
 	if (k == C_SQ) {
 		struct g2_word *w;
 

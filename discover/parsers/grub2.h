@@ -253,6 +253,7 @@ struct g2_var {
 	const char *name;
 	char *value;      /* NULL = unset */
 	uint32_t hash;
+	uint32_t len;     /* of the name */
 	uint32_t cap;     /* bytes at value this context may rewrite in place; 0 = none */
 	uint32_t stamp;   /* serial of the context whose undo log saved it last */
 	bool exported;
@@ -383,6 +384,8 @@ void g2_error(struct g2_interp *ip, unsigned line, const char *fmt, ...)
 /* The variable named s[0..n) (created unset), NULL for a special parameter
  * ($1, $?, $#, $@, $*) or past G2_MAX_VARS. For binding `$name` when lexed. */
 struct g2_var *g2_var_bind(struct g2_interp *ip, const char *s, size_t n);
+/* g2_var_bind with the name's g2_hash h known. */
+struct g2_var *g2_var_bind_h(struct g2_interp *ip, const char *s, size_t n, uint32_t h);
 /* Variables: value or NULL when unset. */
 const char *g2_get(struct g2_interp *ip, const char *name);
 /* g2_get with the name's g2_hash already known. */
