@@ -216,34 +216,23 @@ static size_t norm_into(char *out, const char *path)
 	const char *p = path;
 	size_t o = 0;
 
-	/* fast path: a path that is already normal is copied as it is */
+	/* fast path: a path that is already normal is copied as it is (no
+	 * "//", no "/." (so no "." or ".." component), no trailing '/' but
+	 * "/" itself); strchr jumps from one '/' to the next */
 	if (*p == '/') {
-		const char *e;
+		while (p[1] != '/' && p[1] != '.' && (p[1] || p == path)) {
+			const char *n = strchr(p + 1, '/');
 
-		for (;;) {
-			const char *c = p + 1; /* after a '/' */
-
-			if (*c == '/' || (*c == '.' && (c[1] == '/' || !c[1] ||
-							 (c[1] == '.' && (c[2] == '/' || !c[2])))))
-				goto slow;
-			if (!*c) {
-				if (p != path)
-					goto slow; /* a trailing '/' */
-				e = c;
-				break;
+			if (!n) {
+				o = strlen(path);
+				memcpy(out, path, o + 1);
+				return o;
 			}
-			for (p = c; *p && *p != '/'; p++)
-				;
-			if (!*p) {
-				e = p;
-				break;
-			}
+			p = n;
 		}
-		o = (size_t)(e - path);
-		memcpy(out, path, o + 1);
-		return o;
+		/* a "/." that is not "." or "..", like "/.hidden", is normal too:
+		 * the general loop below handles every case */
 	}
-slow:
 	p = path;
 	o = 0;
 
