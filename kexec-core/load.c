@@ -168,8 +168,10 @@ static int open_initrds(void *ctx, struct kx_sys *sys, const struct kx_spec *spe
 			kx_vcache_put(sys, &s->key[i]);
 		else if (r == 0)
 			r = -ESTALE; /* changed while being verified */
-		else if (r != -ENOMEM)
-			r = r == -EOPNOTSUPP ? 0 : -EBADMSG; /* unverifiable compressions: a warning in check */
+		else if (r == -EOPNOTSUPP)
+			r = 0; /* a compression we cannot verify (lzo): a warning in check */
+		else if (r != -ENOMEM && r != -E2BIG)
+			r = -EBADMSG;
 	}
 	if (r < 0) {
 		talloc_free(s);

@@ -294,6 +294,7 @@ int main(int argc, char **argv)
 				 r == -EPERM && kx_results_fatal(res, n) ? "refused: fatal preflight results (use --force)" :
 				 r == -EKEYREJECTED ? "signature rejected by the running kernel" :
 				 r == -EBADMSG ? "an initrd is corrupt or truncated" :
+				 r == -E2BIG ? "an initrd exceeds a size limit" :
 				 r == -ESTALE ? "an initrd changed while loading; unloaded" :
 				 r == -ENOENT && (flags & KX_KHO) ? "Kexec HandOver not available" : strerror(-r));
 		} else if (r == 0) {
