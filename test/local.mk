@@ -8,4 +8,4 @@ dist_noinst_SCRIPTS += test/integration/test-config.sh test/integration/test-ude
 include test/hardening/local.mk
 TESTS += test/e2e/run.sh
 dist_noinst_SCRIPTS += test/e2e/run.sh test/e2e/lib.sh test/e2e/demo.sh test/e2e/qemu-session.py \
-	test/e2e/setup-ppc64el.sh
+	test/e2e/setup-ppc64el.sh test/e2e/setup-arm64.sh
