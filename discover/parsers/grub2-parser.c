@@ -369,21 +369,6 @@ static struct g2_node *parse_menu(struct g2_parser *ps, uint8_t type, unsigned l
 	return parse_block(ps, n, what) ? n : NULL;
 }
 
-/* "NAME=value" as the first word: a variable assignment. */
-static bool is_assignment(const struct g2_word *w)
-{
-	const char *s;
-
-	if (!w->n_parts || w->parts[0].type != G2_P_LIT)
-		return false;
-	s = w->parts[0].s;
-	if (!(g2_namec[(unsigned char)*s] & 2))
-		return false;
-	for (s++; g2_namec[(unsigned char)*s]; s++)
-		;
-	return *s == '=';
-}
-
 static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 {
 	struct g2_node *n = new_node(ps, G2_N_CMD, line);
@@ -421,10 +406,25 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 	}
 	if (!wv_take(ps, from, n))
 		return NULL;
-	/* settled once here, not on every run of the command */
-	n->assign = is_assignment(n->cmd.words[0]);
-	if (n->cmd.words[0]->plain)
-		n->hash = g2_hash(n->cmd.words[0]->parts[0].s);
+	/* settled once here, not on every run of the command: whether the
+	 * first word is NAME=value, and its hash, in one pass over it */
+	{
+		const struct g2_word *w = n->cmd.words[0];
+
+		if (w->n_parts && w->parts[0].type == G2_P_LIT) {
+			const char *s0 = w->parts[0].s, *p = s0;
+			uint32_t h = 2166136261u;
+
+			for (; g2_namec[(unsigned char)*p]; p++)
+				h = (h ^ (unsigned char)*p) * 16777619u;
+			n->assign = (g2_namec[(unsigned char)*s0] & 2) && *p == '=';
+			if (w->plain) {
+				for (; *p; p++)
+					h = (h ^ (unsigned char)*p) * 16777619u;
+				n->hash = h;
+			}
+		}
+	}
 	return n;
 }
 
