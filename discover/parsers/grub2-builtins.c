@@ -471,14 +471,17 @@ static int stat_spec(struct g2_interp *ip, const char *spec, struct kb_file_info
 
 /* ---- option parsing helpers ---- */
 
-/* "--name=value" or "--name value": value of option name at argv[*i]. */
-static const char *opt_value(unsigned argc, char **argv, unsigned *i, const char *name)
+/* "--name=value" or "--name value": value of option name[0..n) at argv[*i]. */
+static inline const char *opt_value_n(unsigned argc, char **argv, unsigned *i, const char *name,
+				      size_t n)
 {
 	const char *a = argv[*i];
-	size_t n = strlen(name);
+	size_t k;
 
-	if (strncmp(a, name, n) != 0)
-		return NULL;
+	/* byte by byte: a mismatch (a's NUL included) stops before a's end */
+	for (k = 0; k < n; k++)
+		if (a[k] != name[k])
+			return NULL;
 	if (a[n] == '=')
 		return a + n + 1;
 	if (a[n] == '\0' && *i + 1 < argc) {
@@ -487,6 +490,9 @@ static const char *opt_value(unsigned argc, char **argv, unsigned *i, const char
 	}
 	return NULL;
 }
+
+/* opt_value_n with a string literal's length known at compile time. */
+#define opt_value(argc, argv, i, lit) opt_value_n((argc), (argv), (i), (lit), sizeof(lit) - 1)
 
 static int parse_int(const char *s, long *ret)
 {
