@@ -16,7 +16,7 @@
 struct kx_sys;
 
 /* Bytes hashed at each end of a file for its fingerprint. */
-#define KX_FP_WINDOW (64u * 1024)
+#define KX_FP_WINDOW 4096u
 /* Verified files remembered per backend (oldest dropped first). */
 #define KX_VCACHE_MAX 32u
 /* A verification older than this is not trusted (ms; recording knob vcache_max_age_ms). */
