@@ -12,8 +12,13 @@
  *  - `:label`, `goto label`, and menus: `item [--key K] [--gap] LABEL TEXT`
  *    and `choose [--default LABEL] VAR`, which gives one option per item
  *    (the item's text is its name) by running the script from its label;
- *  - `A || B` and `A && B` run A only; `exit`, `reboot`, `poweroff`, `shell`
- *    and `sanboot` end a path with no option; other commands change nothing.
+ *  - commands have iPXE's status: `isset VALUE` (true when ${var} expanded
+ *    to something), `iseq A B`, `prompt` (false: nobody presses the key),
+ *    `boot` without a kernel, a `goto` to nowhere fail; others succeed.
+ *    `A || B` runs B when A failed, `A && B` when A succeeded, left to right
+ *    (a skipped command keeps the status), so `isset ${x} || goto y` works;
+ *  - `exit`, `reboot`, `poweroff`, `shell` and `sanboot` end a path with no
+ *    option; other commands change nothing.
  * Relative URIs resolve against the script's own location: a URL, or a path
  * on the script's device.
  */
@@ -35,6 +40,7 @@
 #define KB_IPXE_MAX_ITEMS 256u       /* menu items */
 #define KB_IPXE_MAX_LINE 8192u       /* one expanded line */
 #define KB_IPXE_MAX_CHAIN_DEPTH 8u   /* scripts chained into scripts */
+#define KB_IPXE_MAX_CMDS 16u         /* commands joined by || and && on one line */
 
 struct ivar {
 	char *name, *value;
@@ -369,16 +375,231 @@ static struct istate fork_state(struct istate *st)
 	return c;
 }
 
+/* The menu being built by `item` lines, per run. */
+struct imenu {
+	struct iitem *items;
+	unsigned n_items;
+};
+
+/* Command status, as iPXE's: 0 succeeded, 1 failed (a false test, a
+ * prompt nobody answers); -errno gives up the whole parse. */
+#define IPXE_OK 0
+#define IPXE_FAIL 1
+
+static int set_kernel(struct istate *st, const struct iscript *sc, const struct iline *l, const char *cmd,
+		      char *p)
+{
+	const char *name = NULL;
+	char *uri = skip_options(&p, &name, NULL);
+
+	if (!uri) {
+		kb_parse_error(st->pctx, sc->path, l->lineno, "%s without a URI", cmd);
+		return IPXE_FAIL;
+	}
+	if (!(st->kernel = resolve(st, sc, uri)))
+		return -ENOMEM;
+	st->kernel_name = talloc_strdup(st->tmp, name ? name : base_name(uri));
+	st->args = talloc_strdup(st->tmp, rest(p));
+	return IPXE_OK;
+}
+
+/* Run one command (its words in p). A goto sets *jump_to and *jumped. */
+static int exec_cmd(struct istate *st, const struct iscript *sc, const struct iline *l, char *p, unsigned depth,
+		    struct imenu *m, unsigned *jump_to, bool *jumped)
+{
+	struct kb_parse_ctx *pctx = st->pctx;
+	char *cmd = word(&p);
+	int r;
+
+	if (!cmd)
+		return IPXE_OK;
+	if (!strcmp(cmd, "set")) {
+		char *name = word(&p);
+
+		if (!name)
+			return IPXE_FAIL;
+		if (var_set(st, name, rest(p)) == -E2BIG) {
+			kb_parse_error(pctx, sc->path, l->lineno, "more than %u variables (KB_IPXE_MAX_VARS)",
+				       KB_IPXE_MAX_VARS);
+			return IPXE_FAIL;
+		}
+	} else if (!strcmp(cmd, "clear")) {
+		char *name = word(&p);
+
+		if (!name)
+			return IPXE_FAIL;
+		var_set(st, name, NULL);
+	} else if (!strcmp(cmd, "isset")) {
+		/* the argument was a ${var} expanded already: set means non-empty */
+		return word(&p) ? IPXE_OK : IPXE_FAIL;
+	} else if (!strcmp(cmd, "iseq")) {
+		char *a = word(&p), *b = word(&p);
+
+		return a && b && !word(&p) && !strcmp(a, b) ? IPXE_OK : IPXE_FAIL;
+	} else if (!strcmp(cmd, "prompt")) {
+		return IPXE_FAIL; /* nobody presses the key: the timeout passes */
+	} else if (!strcmp(cmd, "kernel") || !strcmp(cmd, "imgexec") || !strcmp(cmd, "imgselect") ||
+		   !strcmp(cmd, "imgload") || !strcmp(cmd, "image")) {
+		r = set_kernel(st, sc, l, cmd, p);
+		if (r != IPXE_OK)
+			return r;
+		if (!strcmp(cmd, "imgexec")) {
+			if ((r = emit(st, sc->path, l->lineno)) < 0)
+				return r;
+			st->stop = true;
+		}
+	} else if (!strcmp(cmd, "initrd") || !strcmp(cmd, "imgfetch") || !strcmp(cmd, "module")) {
+		char *uri = skip_options(&p, NULL, NULL), *res;
+
+		if (!uri) {
+			kb_parse_error(pctx, sc->path, l->lineno, "%s without a URI", cmd);
+			return IPXE_FAIL;
+		}
+		if (st->n_initrds >= KB_MAX_INITRDS) {
+			kb_parse_error(pctx, sc->path, l->lineno, "initrds after %u ignored (KB_MAX_INITRDS)",
+				       KB_MAX_INITRDS);
+			return IPXE_FAIL;
+		}
+		res = resolve(st, sc, uri);
+		st->initrds = talloc_realloc(st->tmp, st->initrds, char *, st->n_initrds + 1);
+		if (!res || !st->initrds)
+			return -ENOMEM;
+		st->initrds[st->n_initrds++] = res;
+	} else if (!strcmp(cmd, "imgargs")) {
+		char *name = word(&p);
+
+		if (!name || !st->kernel)
+			return IPXE_FAIL;
+		st->args = talloc_strdup(st->tmp, rest(p));
+	} else if (!strcmp(cmd, "imgfree")) {
+		st->kernel = NULL;
+		st->n_initrds = 0;
+	} else if (!strcmp(cmd, "boot")) {
+		if (!st->kernel) {
+			kb_parse_error(pctx, sc->path, l->lineno, "boot without a kernel: no option");
+			return IPXE_FAIL; /* iPXE's boot fails: a `boot || goto x` goes on */
+		}
+		if ((r = emit(st, sc->path, l->lineno)) < 0)
+			return r;
+		st->stop = true;
+	} else if (!strcmp(cmd, "chain")) {
+		if ((r = do_chain(st, sc, l, p, depth)) < 0)
+			return r;
+	} else if (!strcmp(cmd, "goto")) {
+		char *label = word(&p);
+
+		if (!label || find_label(sc, label, jump_to) < 0) {
+			kb_parse_error(pctx, sc->path, l->lineno, "goto %s: no such label", label ? label : "");
+			st->stop = true;
+			return IPXE_FAIL;
+		}
+		*jumped = true;
+	} else if (!strcmp(cmd, "item")) {
+		char *w, *label = NULL;
+
+		while ((w = word(&p))) {
+			if (!strcmp(w, "--gap"))
+				break;
+			if (!strcmp(w, "--key") || !strcmp(w, "-k")) {
+				word(&p);
+				continue;
+			}
+			if (w[0] == '-')
+				continue;
+			label = w;
+			break;
+		}
+		if (!label)
+			return IPXE_OK;
+		if (m->n_items >= KB_IPXE_MAX_ITEMS) {
+			kb_parse_error(pctx, sc->path, l->lineno, "more than %u menu items (KB_IPXE_MAX_ITEMS)",
+				       KB_IPXE_MAX_ITEMS);
+			return IPXE_FAIL;
+		}
+		m->items = talloc_realloc(st->tmp, m->items, struct iitem, m->n_items + 1);
+		if (!m->items)
+			return -ENOMEM;
+		m->items[m->n_items].label = talloc_strdup(m->items, label);
+		m->items[m->n_items].text = talloc_strdup(m->items, *rest(p) ? rest(p) : label);
+		m->n_items++;
+	} else if (!strcmp(cmd, "menu")) {
+		m->n_items = 0;
+	} else if (!strcmp(cmd, "choose")) {
+		const char *def = NULL;
+		unsigned k;
+
+		skip_options(&p, NULL, &def);
+		for (k = 0; k < m->n_items; k++) {
+			struct istate sub = fork_state(st);
+			unsigned to;
+
+			if (find_label(sc, m->items[k].label, &to) < 0) {
+				kb_parse_error(pctx, sc->path, l->lineno, "menu item %s: no such label",
+					       m->items[k].label);
+				continue;
+			}
+			sub.title = m->items[k].text;
+			sub.item_label = m->items[k].label;
+			sub.default_label = def ? def : m->items[0].label;
+			sub.stop = false;
+			r = run(&sub, sc, to, depth);
+			st->steps = sub.steps;
+			if (r < 0)
+				return r;
+		}
+		st->stop = true;
+	} else if (!strcmp(cmd, "exit") || !strcmp(cmd, "reboot") || !strcmp(cmd, "poweroff") ||
+		   !strcmp(cmd, "shell") || !strcmp(cmd, "sanboot") || !strcmp(cmd, "sanhook")) {
+		st->stop = true;
+	}
+	/* everything else (dhcp, echo, sleep, params, …) succeeds and changes no option */
+	return IPXE_OK;
+}
+
+/* Cut an expanded line into its commands at the words "||" and "&&"
+ * (iPXE's terminators). ret_ors[k] says whether command k is followed by
+ * "||" (else "&&"). The number of commands, or -E2BIG past KB_IPXE_MAX_CMDS. */
+static int split_cmds(char *line, char **ret_cmds, bool *ret_ors)
+{
+	unsigned n = 0;
+	char *s = line;
+
+	ret_cmds[n++] = line;
+	while (*s) {
+		char *w;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		w = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (s - w == 2 && (!strncmp(w, "||", 2) || !strncmp(w, "&&", 2))) {
+			if (n >= KB_IPXE_MAX_CMDS)
+				return -E2BIG;
+			ret_ors[n - 1] = w[0] == '|';
+			*w = '\0';
+			/* `set x y || …` sets "y", not "y " */
+			while (w > ret_cmds[n - 1] && (w[-1] == ' ' || w[-1] == '\t'))
+				*--w = '\0';
+			if (*s)
+				s++;
+			ret_cmds[n++] = s;
+		}
+	}
+	return (int)n;
+}
+
 static int run(struct istate *st, const struct iscript *sc, unsigned from, unsigned depth)
 {
 	struct kb_parse_ctx *pctx = st->pctx;
-	struct iitem *items = NULL;
-	unsigned n_items = 0, i = from;
-	int r;
+	struct imenu menu = { 0 };
+	unsigned i = from;
 
 	while (i < sc->n_lines && !st->stop) {
 		const struct iline *l = &sc->lines[i++];
-		char *line, *p, *cmd, *cut;
+		char *line, *cmds[KB_IPXE_MAX_CMDS];
+		bool ors[KB_IPXE_MAX_CMDS], process = true, jumped = false;
+		int n, k, rc = IPXE_OK;
 
 		if (++st->steps > KB_IPXE_MAX_STEPS) {
 			kb_parse_error(pctx, sc->path, l->lineno,
@@ -394,145 +615,28 @@ static int run(struct istate *st, const struct iscript *sc, unsigned from, unsig
 				       KB_IPXE_MAX_LINE);
 			continue;
 		}
-		/* A || B, A && B: only A */
-		if ((cut = strstr(line, "||")))
-			*cut = '\0';
-		if ((cut = strstr(line, "&&")))
-			*cut = '\0';
-		p = line;
-		cmd = word(&p);
-		if (!cmd)
+		n = split_cmds(line, cmds, ors);
+		if (n < 0) {
+			kb_parse_error(pctx, sc->path, l->lineno,
+				       "more than %u commands joined by || and && (KB_IPXE_MAX_CMDS): line skipped",
+				       KB_IPXE_MAX_CMDS);
 			continue;
-		if (!strcmp(cmd, "set")) {
-			char *name = word(&p);
-
-			if (name && var_set(st, name, rest(p)) == -E2BIG)
-				kb_parse_error(pctx, sc->path, l->lineno, "more than %u variables (KB_IPXE_MAX_VARS)",
-					       KB_IPXE_MAX_VARS);
-		} else if (!strcmp(cmd, "clear")) {
-			char *name = word(&p);
-
-			if (name)
-				var_set(st, name, NULL);
-		} else if (!strcmp(cmd, "kernel") || !strcmp(cmd, "imgexec") || !strcmp(cmd, "imgselect") ||
-			   !strcmp(cmd, "imgload") || !strcmp(cmd, "image")) {
-			const char *name = NULL;
-			char *uri = skip_options(&p, &name, NULL);
-
-			if (!uri) {
-				kb_parse_error(pctx, sc->path, l->lineno, "%s without a URI", cmd);
-				continue;
-			}
-			if (!(st->kernel = resolve(st, sc, uri)))
-				return -ENOMEM;
-			st->kernel_name = talloc_strdup(st->tmp, name ? name : base_name(uri));
-			st->args = talloc_strdup(st->tmp, rest(p));
-			if (!strcmp(cmd, "imgexec")) {
-				if ((r = emit(st, sc->path, l->lineno)) < 0)
-					return r;
-				st->stop = true;
-			}
-		} else if (!strcmp(cmd, "initrd") || !strcmp(cmd, "imgfetch") || !strcmp(cmd, "module")) {
-			char *uri = skip_options(&p, NULL, NULL), *res;
-
-			if (!uri) {
-				kb_parse_error(pctx, sc->path, l->lineno, "%s without a URI", cmd);
-				continue;
-			}
-			if (st->n_initrds >= KB_MAX_INITRDS) {
-				kb_parse_error(pctx, sc->path, l->lineno, "initrds after %u ignored (KB_MAX_INITRDS)",
-					       KB_MAX_INITRDS);
-				continue;
-			}
-			res = resolve(st, sc, uri);
-			st->initrds = talloc_realloc(st->tmp, st->initrds, char *, st->n_initrds + 1);
-			if (!res || !st->initrds)
-				return -ENOMEM;
-			st->initrds[st->n_initrds++] = res;
-		} else if (!strcmp(cmd, "imgargs")) {
-			char *name = word(&p);
-
-			if (name && st->kernel)
-				st->args = talloc_strdup(st->tmp, rest(p));
-		} else if (!strcmp(cmd, "imgfree")) {
-			st->kernel = NULL;
-			st->n_initrds = 0;
-		} else if (!strcmp(cmd, "boot")) {
-			if ((r = emit(st, sc->path, l->lineno)) < 0)
-				return r;
-			st->stop = true;
-		} else if (!strcmp(cmd, "chain")) {
-			if ((r = do_chain(st, sc, l, p, depth)) < 0)
-				return r;
-		} else if (!strcmp(cmd, "goto")) {
-			char *label = word(&p);
-			unsigned to;
-
-			if (!label || find_label(sc, label, &to) < 0) {
-				kb_parse_error(pctx, sc->path, l->lineno, "goto %s: no such label", label ? label : "");
-				st->stop = true;
-				continue;
-			}
-			i = to;
-		} else if (!strcmp(cmd, "item")) {
-			char *w, *label = NULL;
-
-			while ((w = word(&p))) {
-				if (!strcmp(w, "--gap"))
-					break;
-				if (!strcmp(w, "--key") || !strcmp(w, "-k")) {
-					word(&p);
-					continue;
-				}
-				if (w[0] == '-')
-					continue;
-				label = w;
-				break;
-			}
-			if (!label)
-				continue;
-			if (n_items >= KB_IPXE_MAX_ITEMS) {
-				kb_parse_error(pctx, sc->path, l->lineno, "more than %u menu items (KB_IPXE_MAX_ITEMS)",
-					       KB_IPXE_MAX_ITEMS);
-				continue;
-			}
-			items = talloc_realloc(st->tmp, items, struct iitem, n_items + 1);
-			if (!items)
-				return -ENOMEM;
-			items[n_items].label = talloc_strdup(items, label);
-			items[n_items].text = talloc_strdup(items, *rest(p) ? rest(p) : label);
-			n_items++;
-		} else if (!strcmp(cmd, "menu")) {
-			n_items = 0;
-		} else if (!strcmp(cmd, "choose")) {
-			const char *def = NULL;
-			unsigned k;
-
-			skip_options(&p, NULL, &def);
-			for (k = 0; k < n_items; k++) {
-				struct istate sub = fork_state(st);
-				unsigned to;
-
-				if (find_label(sc, items[k].label, &to) < 0) {
-					kb_parse_error(pctx, sc->path, l->lineno, "menu item %s: no such label",
-						       items[k].label);
-					continue;
-				}
-				sub.title = items[k].text;
-				sub.item_label = items[k].label;
-				sub.default_label = def ? def : items[0].label;
-				sub.stop = false;
-				r = run(&sub, sc, to, depth);
-				st->steps = sub.steps;
-				if (r < 0)
-					return r;
-			}
-			st->stop = true;
-		} else if (!strcmp(cmd, "exit") || !strcmp(cmd, "reboot") || !strcmp(cmd, "poweroff") ||
-			   !strcmp(cmd, "shell") || !strcmp(cmd, "sanboot") || !strcmp(cmd, "sanhook")) {
-			st->stop = true;
 		}
-		/* everything else (dhcp, echo, prompt, sleep, params, isset, …) changes no option */
+		/* A || B runs B when A failed, A && B when it succeeded; a skipped
+		 * command leaves the status as it was (iPXE's rule) */
+		for (k = 0; k < n && !st->stop && !jumped; k++) {
+			if (process) {
+				unsigned to = 0;
+
+				rc = exec_cmd(st, sc, l, cmds[k], depth, &menu, &to, &jumped);
+				if (rc < 0)
+					return rc;
+				if (jumped)
+					i = to;
+			}
+			if (k + 1 < n)
+				process = ors[k] ? rc != IPXE_OK : rc == IPXE_OK;
+		}
 	}
 	return 0;
 }

@@ -214,6 +214,87 @@ static void test_limits(void **state)
 	talloc_free(ctx);
 }
 
+static void test_conditionals(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct kb_parse_fs *fs = new_fs(ctx);
+	/* the shapes iPXE scripts commonly use */
+	struct kb_parse_ctx *p = run(ctx, fs, "http://192.0.2.1/boot.ipxe",
+				     "#!ipxe\n"
+				     "isset ${base} || set base http://192.0.2.1/os\n"
+				     "isset ${mac} && set who ${mac} || set who nobody\n"
+				     "iseq ${who} nobody && goto nomac\n"
+				     "iseq ${undefined} x || set args quiet\n"
+				     "isset ${args} && set args ${args} splash\n"
+				     "prompt --key 0x02 --timeout 2000 Press Ctrl-B for the shell && shell\n"
+				     "isset ${nothing} && goto bad || goto good\n"
+				     ":bad\n"
+				     "kernel ${base}/bad\n"
+				     "boot\n"
+				     ":nomac\n"
+				     "kernel ${base}/nomac\n"
+				     "boot\n"
+				     ":good\n"
+				     "kernel ${base}/vmlinuz ${args} who=${who}\n"
+				     "boot || goto failed\n"
+				     ":failed\n"
+				     "kernel ${base}/failed\n"
+				     "boot\n");
+
+	assert_int_equal(p->n_options, 1);
+	assert_string_equal(p->options[0]->kernel.url, "http://192.0.2.1/os/vmlinuz");
+	assert_string_equal(p->options[0]->args, "quiet splash who=52:54:00:aa:bb:cc");
+
+	/* a variable already set is kept; iseq that matches takes the goto */
+	p = run(ctx, fs, "/x.ipxe",
+		"#!ipxe\n"
+		"set base tftp://192.0.2.9\n"
+		"isset ${base} || set base http://wrong\n"
+		"set arch x86_64\n"
+		"iseq ${arch} x86_64 && goto x64 || goto other\n"
+		":other\n"
+		"kernel ${base}/other\n"
+		"boot\n"
+		":x64\n"
+		"kernel ${base}/x64\n"
+		"boot\n");
+	assert_int_equal(p->n_options, 1);
+	assert_string_equal(p->options[0]->kernel.url, "tftp://192.0.2.9/x64");
+
+	/* a boot that fails (no kernel) runs its || branch */
+	p = run(ctx, fs, "/x.ipxe",
+		"#!ipxe\n"
+		"boot || goto fallback\n"
+		"exit\n"
+		":fallback\n"
+		"kernel http://192.0.2.1/rescue\n"
+		"boot\n");
+	assert_int_equal(p->n_options, 1);
+	assert_string_equal(p->options[0]->kernel.url, "http://192.0.2.1/rescue");
+
+	/* a skipped command keeps the status: false && x || y runs y */
+	p = run(ctx, fs, "/x.ipxe",
+		"#!ipxe\n"
+		"iseq a b && set k wrong || set k right\n"
+		"kernel http://192.0.2.1/${k}\n"
+		"boot\n");
+	assert_string_equal(p->options[0]->kernel.url, "http://192.0.2.1/right");
+
+	/* too many commands on a line: refused with the limit */
+	{
+		char *big = talloc_strdup(ctx, "#!ipxe\nset a b");
+		unsigned i;
+
+		for (i = 0; i < 20; i++)
+			big = talloc_asprintf_append(big, " || set a b");
+		big = talloc_asprintf_append(big, "\nkernel http://192.0.2.1/k\nboot\n");
+		p = run(ctx, fs, "/x.ipxe", big);
+		assert_true(has_error(p, "KB_IPXE_MAX_CMDS"));
+		assert_int_equal(p->n_options, 1);
+	}
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_menu),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_conditionals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
