@@ -775,18 +775,20 @@ static int cmd_export(struct g2_interp *ip, unsigned argc, char **argv)
 	int st = 0;
 
 	for (i = 1; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
+		/* argv may be the command's own (prepared at parse time): never
+		 * written, the name is copied instead */
+		const char *name = argv[i], *eq = strchr(name, '=');
 
 		if (eq) {
 			/* "export a=b" is accepted by some hand-written configs */
 			char *s[2] = {(char *)"set", argv[i]};
 
 			cmd_set(ip, 2, s);
-			argv[i] = g2_strndup(&ip->tmp, argv[i], (size_t)(eq - argv[i]));
-			if (!argv[i])
+			name = g2_strndup(&ip->tmp, name, (size_t)(eq - name));
+			if (!name)
 				return 1;
 		}
-		if (!valid_name(argv[i], strlen(argv[i])) || g2_export(ip, argv[i]) < 0)
+		if (!valid_name(name, strlen(name)) || g2_export(ip, name) < 0)
 			st = 1;
 	}
 	return st;
@@ -911,6 +913,7 @@ int g2_eval(struct g2_interp *ip, const char *src, size_t len)
 	talloc_free(ps->lx.buf);
 	talloc_free(ps->lx.parts);
 	talloc_free(ps->wv);
+	talloc_free(ps->sv);
 	talloc_free(ps);
 	if (seq == ip->retain_seq)
 		g2_arena_release(&ip->ast, m);

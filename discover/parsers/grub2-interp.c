@@ -557,24 +557,43 @@ static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct ar
 	return true;
 }
 
-static int expand_words(struct g2_interp *ip, unsigned n, struct g2_word **words, unsigned *ret_argc,
+/* Expand a command node's words into argv (see struct g2_node). */
+static int expand_words(struct g2_interp *ip, struct g2_node *nd, unsigned *ret_argc,
 			char ***ret_argv)
 {
 	struct argv_vec av = {NULL, 0, 0, false};
-	unsigned i;
+	unsigned n = nd->cmd.n, i;
 
 	av.cap = n + 4;
 	av.v = g2_alloc(&ip->tmp, av.cap * sizeof(char *));
 	if (!av.v)
 		return -ENOMEM;
 	av.v[0] = NULL;
-	for (i = 0; i < n; i++)
-		if (!expand_word(ip, words[i], &av, true))
+	for (i = 0; i < n; i++) {
+		if (nd->cmd.argv[i]) {
+			if (!argv_push(ip, &av, nd->cmd.argv[i]))
+				break;
+		} else if (!expand_word(ip, nd->cmd.words[i], &av, true)) {
 			break;
+		}
+	}
 	av.v[av.n] = NULL;
 	*ret_argc = av.n;
 	*ret_argv = av.v;
 	return 0;
+}
+
+/* The words of a command node as argv: the one prepared at parse time
+ * when they are all literal, else expanded now. */
+static inline int node_args(struct g2_interp *ip, struct g2_node *n, unsigned *ret_argc,
+			    char ***ret_argv)
+{
+	if (!n->cmd.words) {
+		*ret_argc = n->cmd.n;
+		*ret_argv = n->cmd.argv;
+		return 0;
+	}
+	return expand_words(ip, n, ret_argc, ret_argv);
 }
 
 /* ---- execution ---- */
@@ -734,22 +753,27 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 		struct argv_vec av = {NULL, 0, 0, false};
 		char *eq;
 
-		if (!expand_word(ip, n->cmd.words[0], &av, false) || !av.n)
+		if (n->cmd.argv[0]) {
+			av.v = n->cmd.argv;
+			av.n = 1;
+		} else if (!expand_word(ip, n->cmd.words[0], &av, false) || !av.n) {
 			return 1;
+		}
 		eq = strchr(av.v[0], '=');
 		*eq = '\0';
 		st = g2_set(ip, av.v[0], eq + 1) < 0;
 		*eq = '=';
 		return st;
 	}
-	if (n->cmd.words[0]->plain) {
+	if (n->plain0) {
 		/* ignored commands (insmod, echo, ...) need no expansion */
 		struct g2_cmd *c;
 
 		if (n->cmd_gen == ip->cmd_gen) {
 			c = n->ccmd;
 		} else {
-			c = g2_cmd_find_h(ip, n->cmd.words[0]->parts[0].s, n->hash);
+			c = g2_cmd_find_h(ip, n->cmd.argv[0],
+					  n->hash);
 			n->ccmd = c;
 			n->cmd_gen = ip->cmd_gen;
 		}
@@ -757,14 +781,14 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 		if (c && c->noop && !c->fn && !c->func)
 			return 0;
 		if (c && (c->fn || c->func)) {
-			if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0 || !argc)
+			if (node_args(ip, n, &argc, &argv) < 0 || !argc)
 				return 1;
 			if (c->fn)
 				return c->fn(ip, argc, argv);
 			return call_func(ip, c->func, argc, argv);
 		}
 	}
-	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
+	if (node_args(ip, n, &argc, &argv) < 0)
 		return 1;
 	return g2_run_argv(ip, argc, argv, 0);
 }
@@ -777,7 +801,7 @@ static int exec_menu(struct g2_interp *ip, struct g2_node *n)
 
 	if (!count_command(ip))
 		return 1;
-	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
+	if (node_args(ip, n, &argc, &argv) < 0)
 		return 1;
 	if (n->type == G2_N_SUBMENU) {
 		if (g2_submenu_begin(ip, argc, argv) < 0)
@@ -826,7 +850,7 @@ static int exec_for(struct g2_interp *ip, struct g2_node *n)
 	char **argv;
 	int st = 0;
 
-	if (expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) < 0)
+	if (node_args(ip, n, &argc, &argv) < 0)
 		return 1;
 	ip->loop_depth++;
 	for (i = 0; i < argc; i++) {
@@ -968,7 +992,7 @@ int g2_run_buffer(struct g2_interp *ip, const char *file, char *buf, size_t len)
 
 			ip->line = n->line;
 			if (count_command(ip) &&
-			    expand_words(ip, n->cmd.n, n->cmd.words, &argc, &argv) == 0) {
+			    node_args(ip, n, &argc, &argv) == 0) {
 				g2_submenu_begin(ip, argc, argv);
 			} else {
 				char *none[1] = {NULL};
@@ -998,6 +1022,7 @@ int g2_run_buffer(struct g2_interp *ip, const char *file, char *buf, size_t len)
 	talloc_free(ps->lx.buf);
 	talloc_free(ps->lx.parts);
 	talloc_free(ps->wv);
+	talloc_free(ps->sv);
 	talloc_free(ps);
 	ip->file = saved_file;
 	ip->line = saved_line;

@@ -758,62 +758,74 @@ word:
 		t->kw = keyword_of(t->word->parts[0].s, t->word->parts[0].len);
 }
 
-/* An argument word (no keyword check) lexed by the fast paths, or NULL when
- * the next token needs g2_lex (then lx->p is past the blanks before it).
- * Only without a peeked token. */
-struct g2_word *g2_lex_arg(struct g2_lexer *lx)
+/* A one-part literal word for text[0..n) (NUL-terminated in place). */
+struct g2_word *g2_lit_word(struct g2_lexer *lx, const char *text, size_t n, bool plain)
 {
-	char *p = lx->p, *q;
+	return lit_word_at(lx, text, n, plain);
+}
+
+/* Argument words (no keyword check) lexed by the fast paths into
+ * sv/wv[n..cap) (see grub2.h); where the next token needs g2_lex, lx->p is
+ * past the blanks before it. */
+unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsigned n,
+		     unsigned cap)
+{
+	char *p, *q;
 	unsigned char k;
 
 	if (lx->held)
-		return NULL; /* a delimiter comes first */
-	while (cclass[(unsigned char)*p] == C_BLANK)
-		p++;
-	lx->p = p;
-	k = cclass[(unsigned char)*p];
-	if (k == C_WORD) {
-		struct g2_word *w;
-		unsigned char kq;
-		size_t n;
+		return n; /* a delimiter comes first */
+	p = lx->p;
+	for (; n < cap; n++) {
+		while (cclass[(unsigned char)*p] == C_BLANK)
+			p++;
+		k = cclass[(unsigned char)*p];
+		if (k == C_WORD) {
+			unsigned char kq;
 
-		if (*p == '#')
-			return NULL;
-		q = scan_word(p + 1);
-		kq = cclass[(unsigned char)*q];
-		n = (size_t)(q - p);
-		if (kq == C_DOLLAR)
-			return lex_word_simple(lx); /* "/boot/vmlinuz-${kver}" */
-		if (!ends_word_class(kq) || n > G2_MAX_WORD_LEN)
-			return NULL;
-		w = lit_word_at(lx, p, n, true);
-		if (w) {
+			if (*p == '#')
+				break;
+			q = scan_word(p + 1);
+			kq = cclass[(unsigned char)*q];
+			if (kq == C_DOLLAR)
+				goto dollar; /* "/boot/vmlinuz-${kver}" */
+			if (!ends_word_class(kq) || (size_t)(q - p) > G2_MAX_WORD_LEN)
+				break;
+			sv[n] = p;
+			wv[n] = NULL;
 			/* over the blank that ends it; a delimiter is held */
-			if (kq == C_BLANK)
-				lx->p = q + 1;
-			else if (kq != C_NUL)
-				lx->held = (char)*q, lx->p = q;
-			else
+			if (kq != C_BLANK) {
+				if (kq != C_NUL)
+					lx->held = (char)*q;
+				*q = '\0';
 				lx->p = q;
+				return n + 1;
+			}
 			*q = '\0';
+			p = q + 1;
+			continue;
 		}
-		return w;
-	}
-	if (k == C_DOLLAR)
-		return lex_word_simple(lx);
-	if (k == C_SQ) {
-		struct g2_word *w;
-
-		q = memchr(p + 1, '\'', (size_t)(lx->end - p - 1));
-		if (!q || !ends_word_class(cclass[(unsigned char)q[1]]) ||
-		    memchr(p + 1, '\n', (size_t)(q - p - 1)))
-			return NULL;
-		w = lit_word_at(lx, p + 1, (size_t)(q - p - 1), false);
-		if (w) {
+		if (k == C_SQ) {
+			q = memchr(p + 1, '\'', (size_t)(lx->end - p - 1));
+			if (!q || !ends_word_class(cclass[(unsigned char)q[1]]) ||
+			    memchr(p + 1, '\n', (size_t)(q - p - 1)))
+				break;
 			*q = '\0';
-			lx->p = q + 1;
+			sv[n] = p + 1;
+			wv[n] = NULL;
+			p = q + 1;
+			continue;
 		}
-		return w;
+		if (k != C_DOLLAR)
+			break;
+	dollar:
+		lx->p = p;
+		wv[n] = lex_word_simple(lx);
+		if (!wv[n])
+			return n;
+		sv[n] = NULL;
+		p = lx->p;
 	}
-	return NULL;
+	lx->p = p;
+	return n;
 }

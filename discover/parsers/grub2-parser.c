@@ -84,7 +84,7 @@ static struct g2_node *new_node(struct g2_parser *ps, uint8_t type, unsigned lin
 	return n;
 }
 
-static bool wv_push_slow(struct g2_parser *ps, struct g2_word *w)
+static bool wv_push_slow(struct g2_parser *ps, struct g2_word *w, char *text)
 {
 	if (ps->wv_n >= G2_MAX_ARGV) {
 		fail(ps, ps->lx.line, "refusing a command of more than %s words (G2_MAX_ARGV)", "4096");
@@ -93,25 +93,43 @@ static bool wv_push_slow(struct g2_parser *ps, struct g2_word *w)
 	if (ps->wv_n == ps->wv_cap) {
 		unsigned cap = ps->wv_cap ? ps->wv_cap * 2 : 32;
 		struct g2_word **nv = talloc_realloc(ps->lx.arena->owner, ps->wv, struct g2_word *, cap);
+		char **ns;
 
-		if (!nv) {
+		if (nv)
+			ps->wv = nv;
+		ns = nv ? talloc_realloc(ps->lx.arena->owner, ps->sv, char *, cap) : NULL;
+		if (!ns) {
 			fail(ps, ps->lx.line, "%s", "out of memory");
 			return false;
 		}
-		ps->wv = nv;
+		ps->sv = ns;
 		ps->wv_cap = cap;
 	}
-	ps->wv[ps->wv_n++] = w;
+	ps->wv[ps->wv_n] = w;
+	ps->sv[ps->wv_n++] = text;
 	return true;
 }
 
-static inline bool wv_push(struct g2_parser *ps, struct g2_word *w)
+/* Push a word: w (NULL for a literal the lexer made no word for) and the
+ * text of a literal one (NULL when w needs expansion). */
+static inline bool wv_push(struct g2_parser *ps, struct g2_word *w, char *text)
 {
 	if (__builtin_expect(ps->wv_n < ps->wv_cap && ps->wv_n < G2_MAX_ARGV, 1)) {
-		ps->wv[ps->wv_n++] = w;
+		ps->wv[ps->wv_n] = w;
+		ps->sv[ps->wv_n++] = text;
 		return true;
 	}
-	return wv_push_slow(ps, w);
+	return wv_push_slow(ps, w, text);
+}
+
+/* Push a token's word. */
+static inline bool wv_push_word(struct g2_parser *ps, struct g2_word *w)
+{
+	char *text = NULL;
+
+	if (w->n_parts == 1 && w->parts[0].type == G2_P_LIT)
+		text = (char *)w->parts[0].s;
+	return wv_push(ps, w, text);
 }
 
 /* Push the words that follow onto the scratch vector; the token after them
@@ -124,40 +142,53 @@ static bool collect_words(struct g2_parser *ps)
 		struct g2_token *t;
 
 		if (!lx->have_tok) {
-			struct g2_word *w = g2_lex_arg(lx);
+			unsigned cap = ps->wv_cap < G2_MAX_ARGV ? ps->wv_cap : G2_MAX_ARGV;
 
-			if (w) {
-				if (!wv_push(ps, w))
+			ps->wv_n = g2_lex_args(lx, ps->sv, ps->wv, ps->wv_n, cap);
+			if (ps->wv_n == ps->wv_cap && ps->wv_n < G2_MAX_ARGV) {
+				/* full: grow, then lex on */
+				if (!wv_push_slow(ps, NULL, NULL))
 					return false;
+				ps->wv_n--;
 				continue;
 			}
 		}
 		t = g2_peek(lx);
 		if (t->type != G2_T_WORD)
 			return true;
-		if (!wv_push(ps, t->word))
+		if (!wv_push_word(ps, t->word))
 			return false;
 		g2_next(lx);
 	}
 }
 
-/* Copy the scratch words from index `from` into the arena. */
+/* Move the scratch words from index `from` into the arena: the argv of
+ * their texts, and the word vector when some need expansion. */
 static bool wv_take(struct g2_parser *ps, unsigned from, struct g2_node *n)
 {
-	unsigned cnt = ps->wv_n - from;
+	unsigned cnt = ps->wv_n - from, i;
 
 	n->cmd.n = cnt;
 	n->cmd.words = NULL;
-	if (cnt) {
-		n->cmd.words = g2_alloc(ps->lx.arena, cnt * sizeof(struct g2_word *));
-		if (!n->cmd.words) {
-			fail(ps, n->line, "%s", "out of memory");
-			return false;
+	n->cmd.argv = g2_alloc(ps->lx.arena, (cnt + 1) * sizeof(char *));
+	if (!n->cmd.argv)
+		goto oom;
+	if (cnt)
+		memcpy(n->cmd.argv, ps->sv + from, cnt * sizeof(char *));
+	n->cmd.argv[cnt] = NULL;
+	for (i = from; i < ps->wv_n; i++)
+		if (!ps->sv[i]) {
+			n->cmd.words = g2_alloc(ps->lx.arena, cnt * sizeof(struct g2_word *));
+			if (!n->cmd.words)
+				goto oom;
+			memcpy(n->cmd.words, ps->wv + from, cnt * sizeof(struct g2_word *));
+			break;
 		}
-		memcpy(n->cmd.words, ps->wv + from, cnt * sizeof(struct g2_word *));
-	}
 	ps->wv_n = from;
 	return true;
+oom:
+	fail(ps, n->line, "%s", "out of memory");
+	return false;
 }
 
 static void skip_seps(struct g2_parser *ps)
@@ -404,28 +435,30 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 		fail(ps, line, "%s", "expected a command");
 		return NULL;
 	}
-	if (!wv_take(ps, from, n))
-		return NULL;
 	/* settled once here, not on every run of the command: whether the
 	 * first word is NAME=value, and its hash, in one pass over it */
 	{
-		const struct g2_word *w = n->cmd.words[0];
+		const struct g2_word *w = ps->wv[from];
+		const char *s0 = ps->sv[from];
 
-		if (w->n_parts && w->parts[0].type == G2_P_LIT) {
-			const char *s0 = w->parts[0].s, *p = s0;
+		if (!s0 && w && w->n_parts && w->parts[0].type == G2_P_LIT)
+			s0 = w->parts[0].s;
+		if (s0) {
+			const char *p = s0;
 			uint32_t h = 2166136261u;
 
 			for (; g2_namec[(unsigned char)*p]; p++)
 				h = (h ^ (unsigned char)*p) * 16777619u;
 			n->assign = (g2_namec[(unsigned char)*s0] & 2) && *p == '=';
-			if (w->plain) {
+			if (w && w->plain) {
+				n->plain0 = true;
 				for (; *p; p++)
 					h = (h ^ (unsigned char)*p) * 16777619u;
 				n->hash = h;
 			}
 		}
 	}
-	return n;
+	return wv_take(ps, from, n) ? n : NULL;
 }
 
 static struct g2_node *parse_command(struct g2_parser *ps)

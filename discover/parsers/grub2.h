@@ -171,9 +171,15 @@ void g2_lexer_init(struct g2_lexer *lx, struct g2_interp *ip, struct g2_arena *a
 		   const char *file, char *buf, size_t len);
 /* Lex the next token into lx->tok. */
 void g2_lex(struct g2_lexer *lx);
-/* The next token if it is an argument word the fast paths lex (see
- * grub2-lexer.c), else NULL. Only when no token is peeked. */
-struct g2_word *g2_lex_arg(struct g2_lexer *lx);
+/* Lex the argument words that follow as long as the fast paths can (see
+ * grub2-lexer.c) into sv[n..cap) and wv[n..cap): a literal one as its text
+ * (cut out in place, no g2_word made, wv NULL), one holding $-references
+ * as its word (sv NULL). Returns the new n; stops at cap or where the next
+ * token needs g2_lex. Only when no token is peeked. */
+unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsigned n,
+		     unsigned cap);
+/* A one-part literal word for text[0..n) (NUL-terminated in place). */
+struct g2_word *g2_lit_word(struct g2_lexer *lx, const char *text, size_t n, bool plain);
 /* Peek at the next token. */
 static inline struct g2_token *g2_peek(struct g2_lexer *lx)
 {
@@ -208,6 +214,7 @@ struct g2_node {
 	uint8_t type;
 	bool negate; /* "! cmd" */
 	bool assign; /* G2_N_CMD: the first word is NAME=value */
+	bool plain0; /* G2_N_CMD: the first word is one unquoted literal */
 	uint32_t hash; /* G2_N_CMD with a plain first word: its g2_hash */
 	unsigned line;
 	uint32_t cmd_gen;    /* G2_N_CMD: ccmd below is valid while ip->cmd_gen is this */
@@ -216,6 +223,12 @@ struct g2_node {
 	union {
 		struct {
 			unsigned n;
+			/* argv[i] is the text of word i when it is one literal
+			 * part, else NULL and words[i] is to be expanded;
+			 * argv[n] is NULL. words is NULL when every word is
+			 * literal: argv is then ready for the command as it
+			 * is (commands never write into argv). */
+			char **argv;
 			struct g2_word **words;
 		} cmd; /* also menuentry/submenu args, for-list words */
 		struct {
@@ -229,7 +242,11 @@ struct g2_parser {
 	struct g2_lexer lx;
 	unsigned depth;
 	bool failed;
-	struct g2_word **wv; /* scratch word vector */
+	/* scratch word vector: sv[i] is the text of a literal word (wv[i]
+	 * its g2_word when the lexer made one, else NULL), or NULL when wv[i]
+	 * needs expansion */
+	struct g2_word **wv;
+	char **sv;
 	unsigned wv_n, wv_cap;
 };
 /* buf as for g2_lexer_init. */
