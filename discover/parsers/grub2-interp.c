@@ -648,7 +648,7 @@ struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create)
 	mask = ip->cmd_size - 1;
 	for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
 		;
-	ip->cmds[i].name = talloc_strdup(ip->cmds, name);
+	ip->cmds[i].name = g2_strndup(&ip->keep, name, strlen(name)); /* not under the table: it moves */
 	if (!ip->cmds[i].name)
 		return NULL;
 	ip->cmds[i].hash = h;

@@ -773,8 +773,12 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 	char *p, *q;
 	unsigned char k;
 
-	if (lx->held)
-		return n; /* a delimiter comes first */
+	if (lx->held) {
+		/* a delimiter comes first */
+		lx->at_sep = lx->held == '\n' || lx->held == ';';
+		return n;
+	}
+	lx->at_sep = false;
 	p = lx->p;
 	for (; n < cap; n++) {
 		while (cclass[(unsigned char)*p] == C_BLANK)
@@ -797,6 +801,7 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 			if (kq != C_BLANK) {
 				if (kq != C_NUL)
 					lx->held = (char)*q;
+				lx->at_sep = kq == C_NL || kq == C_SEMI;
 				*q = '\0';
 				lx->p = q;
 				return n + 1;
@@ -816,8 +821,10 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 			p = q + 1;
 			continue;
 		}
-		if (k != C_DOLLAR)
+		if (k != C_DOLLAR) {
+			lx->at_sep = k == C_NL || k == C_SEMI;
 			break;
+		}
 	dollar:
 		lx->p = p;
 		wv[n] = lex_word_simple(lx);
@@ -828,4 +835,44 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 	}
 	lx->p = p;
 	return n;
+}
+
+/* Skip the separators between commands (see grub2.h): what g2_lex would
+ * return as G2_T_NL and G2_T_SEMI tokens, and the blanks, comments and
+ * line continuations around them. */
+void g2_skip_seps(struct g2_lexer *lx)
+{
+	char *p = lx->p;
+
+	if (lx->held) {
+		/* lx->p is at the delimiter's byte (now a NUL) */
+		if (lx->held == '\n')
+			lx->line++;
+		else if (lx->held != ';')
+			return;
+		lx->held = 0;
+		p++;
+	}
+	for (;;) {
+		unsigned char c = (unsigned char)*p, k = cclass[c];
+
+		if (k == C_BLANK || k == C_SEMI) {
+			p++;
+		} else if (k == C_NL) {
+			lx->line++;
+			p++;
+		} else if (c == '#') {
+			char *nl = memchr(p, '\n', (size_t)(lx->end - p));
+
+			p = nl ? nl : lx->end;
+		} else if (k == C_BSL && p[1] == '\n' && p + 1 < lx->end) {
+			p += 2;
+			lx->line++;
+		} else if (k == C_NUL && p < lx->end) {
+			p++; /* a NUL byte inside: a blank, as in g2_lex */
+		} else {
+			break;
+		}
+	}
+	lx->p = p;
 }

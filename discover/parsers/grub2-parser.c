@@ -133,7 +133,8 @@ static inline bool wv_push_word(struct g2_parser *ps, struct g2_word *w)
 }
 
 /* Push the words that follow onto the scratch vector; the token after them
- * is left peeked. false after a failure (reported). */
+ * is left peeked unless it is a newline or ';' (then lx->at_sep). false
+ * after a failure (reported). */
 static bool collect_words(struct g2_parser *ps)
 {
 	struct g2_lexer *lx = &ps->lx;
@@ -145,6 +146,8 @@ static bool collect_words(struct g2_parser *ps)
 			unsigned cap = ps->wv_cap < G2_MAX_ARGV ? ps->wv_cap : G2_MAX_ARGV;
 
 			ps->wv_n = g2_lex_args(lx, ps->sv, ps->wv, ps->wv_n, cap);
+			if (lx->at_sep)
+				return true; /* the command ends: no token peeked */
 			if (ps->wv_n == ps->wv_cap && ps->wv_n < G2_MAX_ARGV) {
 				/* full: grow, then lex on */
 				if (!wv_push_slow(ps, NULL, NULL))
@@ -193,13 +196,14 @@ oom:
 
 static void skip_seps(struct g2_parser *ps)
 {
-	for (;;) {
-		struct g2_token *t = g2_peek(&ps->lx);
+	struct g2_lexer *lx = &ps->lx;
 
-		if (t->type != G2_T_NL && t->type != G2_T_SEMI)
+	if (lx->have_tok) {
+		if (lx->tok.type != G2_T_NL && lx->tok.type != G2_T_SEMI)
 			return;
-		g2_next(&ps->lx);
+		lx->have_tok = false;
 	}
+	g2_skip_seps(lx);
 }
 
 static struct g2_node *parse_command(struct g2_parser *ps);
@@ -412,6 +416,8 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 
 		if (!collect_words(ps))
 			return NULL;
+		if (!ps->lx.have_tok && ps->lx.at_sep)
+			break;
 		t = g2_peek(&ps->lx);
 		if (t->type == G2_T_BAD) {
 			ps->wv_n = from;

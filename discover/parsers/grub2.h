@@ -158,6 +158,8 @@ struct g2_lexer {
 	 * in place too: the delimiter's byte at lx->p becomes the word's NUL
 	 * and is kept here until g2_lex reads it as the next token (0: none). */
 	char held;
+	/* g2_lex_args stopped at a newline or ';' (the command's end) */
+	bool at_sep;
 	/* scratch for building words */
 	char *buf;
 	size_t buf_len, buf_cap;
@@ -178,6 +180,9 @@ void g2_lex(struct g2_lexer *lx);
  * token needs g2_lex. Only when no token is peeked. */
 unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsigned n,
 		     unsigned cap);
+/* Skip newlines, ';', blanks and comments (the separators between
+ * commands). Only when no token is peeked. */
+void g2_skip_seps(struct g2_lexer *lx);
 /* A one-part literal word for text[0..n) (NUL-terminated in place). */
 struct g2_word *g2_lit_word(struct g2_lexer *lx, const char *text, size_t n, bool plain);
 /* Peek at the next token. */

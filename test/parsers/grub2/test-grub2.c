@@ -1086,6 +1086,29 @@ static void test_regress_trailing_backslash(void **state)
 	assert_true(has_error("can't find command ''"));
 }
 
+static void test_regress_command_table_grows(void **state)
+{
+	/* the command table grows past its first size with many functions:
+	 * names must survive the move (they were children of the old table),
+	 * and lookups cached when parsed are redone after a definition */
+	char *cfg = talloc_strdup(T, "function a=b { set x=fn; }\n");
+	unsigned i;
+
+	for (i = 0; i < 300; i++)
+		cfg = talloc_asprintf_append(cfg, "function f%u { set v%u=1; }\n", i, i);
+	cfg = talloc_strdup_append(cfg,
+				   "f299\n"
+				   "menuentry A { export k=ro; a=b; linux /k $k $v299 $x; }\n"
+				   "function g { export e=1; }\n"
+				   "g; g\n"
+				   "menuentry B { insmod z; function insmod { set w=2; }; insmod z; linux /k $w; }\n");
+	parse(cfg);
+	assert_int_equal(T->pctx.n_errors, 0);
+	assert_int_equal(T->pctx.n_options, 2);
+	assert_string_equal(T->pctx.options[0]->args, "ro 1");
+	assert_string_equal(T->pctx.options[1]->args, "2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1145,6 +1168,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lexer_dollar_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_functions_outlive_their_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regress_trailing_backslash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regress_command_table_grows, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
