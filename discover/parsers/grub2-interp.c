@@ -489,6 +489,72 @@ static bool is_ifs(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+/* 1 for the bytes that split fields (blank, tab, newline), 2 for the NUL
+ * that ends a value: a scan for either is one lookup per byte. */
+static const unsigned char ifs_end[256] = {[0] = 2, [' '] = 1, ['\t'] = 1, ['\n'] = 1};
+
+#define FAST_PARTS 8
+
+/* expand_word's fast path for a word of bound variables and literals whose
+ * unquoted values hold no blank (one field, laid out once in the tmp
+ * arena). 1 done, 0 not this case (nothing done), -1 allocation failure. */
+static int expand_word_fast(struct g2_interp *ip, const struct g2_word *w, struct argv_vec *av)
+{
+	struct {
+		const char *s;
+		size_t n;
+	} pv[FAST_PARTS];
+	bool started = false;
+	size_t total = 0;
+	unsigned i;
+	char *out, *o;
+
+	if (w->n_parts > FAST_PARTS)
+		return 0;
+	for (i = 0; i < w->n_parts; i++) {
+		const struct g2_part *pt = &w->parts[i];
+		const char *v, *e;
+
+		if (pt->type == G2_P_LIT) {
+			pv[i].s = pt->s;
+			pv[i].n = pt->len;
+			started = true;
+		} else {
+			if (!pt->var)
+				return 0; /* special parameters: the general path */
+			v = pt->var->value ? pt->var->value : "";
+			if (pt->type == G2_P_QVAR) {
+				e = v + strlen(v);
+				started = true;
+			} else {
+				for (e = v; !ifs_end[(unsigned char)*e]; e++)
+					;
+				if (*e)
+					return 0; /* fields to split */
+				if (e != v)
+					started = true;
+			}
+			pv[i].s = v;
+			pv[i].n = (size_t)(e - v);
+		}
+		total += pv[i].n;
+	}
+	if (!started)
+		return 1;
+	if (total > G2_MAX_WORD_LEN)
+		return 0; /* refused (and reported) by the general path */
+	out = g2_alloc(&ip->tmp, total + 1);
+	if (!out)
+		return -1;
+	o = out;
+	for (i = 0; i < w->n_parts; i++) {
+		memcpy(o, pv[i].s, pv[i].n);
+		o += pv[i].n;
+	}
+	*o = '\0';
+	return argv_push(ip, av, out) ? 1 : -1;
+}
+
 /* Expand one word into fields appended to av. split=false keeps it one field. */
 static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct argv_vec *av, bool split)
 {
@@ -497,6 +563,12 @@ static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct ar
 
 	if (w->n_parts == 1 && w->parts[0].type == G2_P_LIT)
 		return argv_push(ip, av, (char *)w->parts[0].s);
+	if (split) {
+		int r = expand_word_fast(ip, w, av);
+
+		if (r)
+			return r > 0;
+	}
 	ip->wlen = 0;
 	for (i = 0; i < w->n_parts; i++) {
 		const struct g2_part *pt = &w->parts[i];
@@ -545,7 +617,7 @@ static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct ar
 				started = false;
 				continue;
 			}
-			while (*v && !is_ifs(*v))
+			while (!ifs_end[(unsigned char)*v])
 				v++;
 			if (!wbuf_add(ip, s, (size_t)(v - s)))
 				return false;

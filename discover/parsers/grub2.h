@@ -71,11 +71,21 @@ static inline void *g2_alloc(struct g2_arena *a, size_t n)
 	return p;
 }
 char *g2_strndup(struct g2_arena *a, const char *s, size_t n);
-/* The arena's current position. */
-static inline struct g2_mark g2_arena_mark(const struct g2_arena *a)
+/* The arena's current position. An empty arena takes up the chunk its
+ * last release kept first, so that a mark/release cycle per command or
+ * entry stays on the fast paths of g2_alloc and g2_arena_release. */
+static inline struct g2_mark g2_arena_mark(struct g2_arena *a)
 {
-	struct g2_mark m = {a->cur, a->cur ? a->cur->used : 0};
+	struct g2_mark m;
 
+	if (__builtin_expect(!a->cur && a->spare, 0)) {
+		a->cur = a->spare;
+		a->spare = NULL;
+		a->cur->prev = NULL;
+		a->cur->used = 0;
+	}
+	m.chunk = a->cur;
+	m.used = a->cur ? a->cur->used : 0;
 	return m;
 }
 /* Free everything allocated after m. */
