@@ -1329,6 +1329,8 @@ static int cmd_load_env(struct g2_interp *ip, unsigned argc, char **argv)
 
 /* ---- kernel, initrd, devicetree ---- */
 
+#define LINUX_ARG_LENS 32 /* kernel arguments whose lengths cmd_linux keeps */
+
 static int cmd_linux(struct g2_interp *ip, unsigned argc, char **argv)
 {
 	struct g2_entry *o = ip->entry;
@@ -1350,16 +1352,22 @@ static int cmd_linux(struct g2_interp *ip, unsigned argc, char **argv)
 	}
 	o->has_args = false;
 	if (i + 1 < argc) {
-		size_t len = 0, k;
+		size_t len = 0, k, lens[LINUX_ARG_LENS];
 		char *p;
 
-		for (k = i + 1; k < argc; k++)
-			len += strlen(argv[k]) + 1;
+		/* each length measured once (the first LINUX_ARG_LENS of them) */
+		for (k = i + 1; k < argc; k++) {
+			size_t n = strlen(argv[k]);
+
+			if (k - i - 1 < LINUX_ARG_LENS)
+				lens[k - i - 1] = n;
+			len += n + 1;
+		}
 		if (!sbuf_reserve(ip, &o->args, len))
 			return 1;
 		p = o->args.s;
 		for (k = i + 1; k < argc; k++) {
-			size_t n = strlen(argv[k]);
+			size_t n = k - i - 1 < LINUX_ARG_LENS ? lens[k - i - 1] : strlen(argv[k]);
 
 			if (k > i + 1)
 				*p++ = ' ';
@@ -1412,11 +1420,17 @@ static int cmd_initrd(struct g2_interp *ip, unsigned argc, char **argv)
 			return 1; /* the initrds loaded before stay */
 		n++;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (i >= o->n_slots) {
+			/* a slot used for the first time in this entry */
+			memset(&o->initrds[i], 0, sizeof(o->initrds[i]));
+			o->n_slots = i + 1;
+		}
 		if (res_store(ip, &o->initrds[i], &rs[i]) < 0) {
 			o->n_initrds = 0;
 			return 1;
 		}
+	}
 	o->n_initrds = n;
 	return 0;
 }
@@ -1556,7 +1570,7 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 	o->dtb.kind = KB_RES_NONE;
 	o->kernel.dev.cap = o->kernel.path.cap = o->dtb.dev.cap = o->dtb.path.cap = 0;
 	o->n_initrds = 0;
-	memset(o->initrds, 0, sizeof(o->initrds));
+	o->n_slots = 0; /* initrds[] cleared as they come into use */
 	o->has_args = false;
 	o->args.cap = 0;
 	/* GRUB passes the entry's words (title first) as $1, $2, ... */

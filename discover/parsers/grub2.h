@@ -362,6 +362,7 @@ struct g2_entry {
 	struct g2_res kernel, dtb;
 	struct g2_res initrds[KB_MAX_INITRDS];
 	unsigned n_initrds;
+	unsigned n_slots;       /* initrds[0..n_slots) initialised */
 	bool has_args;
 	struct g2_sbuf args;
 };

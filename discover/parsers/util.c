@@ -232,14 +232,14 @@ void kb_res_src_set(struct kb_res_src *src, const char *dev, const char *dir, co
 }
 
 /* Upper bound of the bytes a resource's strings take (NULs included). */
-static size_t res_src_size(const struct kb_res_src *r, size_t own_len)
+static size_t res_src_size(const struct kb_res_src *r, const char *own, size_t own_len)
 {
 	switch (r->kind) {
 	case KB_RES_URL:
 		return r->path_len + 1;
 	case KB_RES_DEVICE:
-		return (r->dev ? strlen(r->dev) : own_len) + 1 + (r->dir ? strlen(r->dir) : 0) +
-		       r->path_len + 3;
+		return (r->dev && r->dev != own ? strlen(r->dev) : own_len) + 1 +
+		       (r->dir && !r->normal ? strlen(r->dir) : 0) + r->path_len + 3;
 	case KB_RES_UNRESOLVED:
 		return strlen(r->unresolved) + 1 + r->path_len + 3;
 	default:
@@ -326,7 +326,7 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 {
 	const char *own = pctx->device && pctx->device->id ? pctx->device->id : "";
 	size_t own_len = strlen(own), pl = src->parser ? strlen(src->parser) : 0;
-	size_t size, fixed, klen = 0, n;
+	size_t size, fixed, klen = 0, n, name_len, args_len = 0;
 	struct kb_opt_packed *pk = NULL;
 	struct kb_option *opt;
 	struct layout L;
@@ -338,9 +338,9 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 	fixed = sizeof(*opt) + (src->parser ? sizeof(*pk) : 0) +
 		src->n_initrds * sizeof(struct kb_resource);
 	size = fixed + src->name_len + 1 + src->args_len[0] + 1 + src->args_len[1] + 1 + own_len +
-	       1 + res_src_size(&src->kernel, own_len) + res_src_size(&src->dtb, own_len);
+	       1 + res_src_size(&src->kernel, own, own_len) + res_src_size(&src->dtb, own, own_len);
 	for (i = 0; i < src->n_initrds; i++)
-		size += res_src_size(&src->initrds[i], own_len);
+		size += res_src_size(&src->initrds[i], own, own_len);
 	if (src->parser) /* "<dev>:<parser>:<n>\0" and "<parser>\0" */
 		size += own_len + pl + KB_OPT_ID_DIGITS + 3 + pl + 1;
 	opt = ctx ? talloc_named_const(ctx, size, "struct kb_option") : kb_parse_opt_alloc(pctx, size);
@@ -392,11 +392,13 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 	}
 	if (pk) {
 		const char *kp = opt->kernel.kind == KB_RES_URL ? opt->kernel.url : opt->kernel.path;
-		size_t name_len = strlen(opt->name);
 
+		/* measured: a piece may hold a NUL that ends the string early */
+		name_len = strlen(opt->name);
+		args_len = opt->args ? strlen(opt->args) : 0;
 		pk->hash = kb_opt_hash(opt->name, name_len, kp, klen, opt->n_initrds);
 		pk->name_len = (uint32_t)name_len;
-		pk->args_len = opt->args ? (uint32_t)strlen(opt->args) : 0;
+		pk->args_len = (uint32_t)args_len;
 		pk->parser = src->parser;
 		pk->in_run = !ctx;
 		opt->device_id = own_dev_copy(&L);
