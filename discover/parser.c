@@ -120,6 +120,7 @@ struct parse_priv {
 	struct parser_count counts[16];
 	unsigned n_counts;
 	bool has_default;
+	size_t refused_args_len; /* args length of the last option refused for it */
 	void *pool;       /* current option pool (kb_parse_opt_alloc) */
 	size_t pool_left; /* bytes of it not handed out yet (estimated) */
 };
@@ -311,16 +312,26 @@ static struct parser_count *parser_counter(struct parse_priv *pp, const char *pa
 /* Write v in decimal at out (NUL-terminated). */
 static void put_uint(char *out, unsigned v)
 {
-	char num[16];
-	unsigned nl = 0, k;
+	char num[16], *p = num + sizeof(num);
+	size_t n;
 
+	/* digits written from the end: no reversal */
 	do {
-		num[nl++] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	for (k = 0; k < nl; k++)
-		out[k] = num[nl - 1 - k];
-	out[nl] = '\0';
+	n = (size_t)(num + sizeof(num) - p);
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* The command-line length of the last option kb_parse_add_option refused
+ * with -E2BIG for its initrds or command line. */
+size_t kb_parse_refused_args_len(struct kb_parse_ctx *pctx)
+{
+	struct parse_priv *pp = pctx->priv;
+
+	return pp ? pp->refused_args_len : 0;
 }
 
 /* For parsers: append opt (stolen into pctx->ctx); fills id, device_id, parser
@@ -341,6 +352,7 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 
 	if (!pp || !opt)
 		return -ENOMEM;
+	pp->refused_args_len = 0;
 	pk = packed_of(opt);
 	if (pk && (pk->parser != parser && strcmp(pk->parser, parser) != 0))
 		pk = NULL; /* built for another parser: ids of its own below */
@@ -356,6 +368,7 @@ int kb_parse_add_option(struct kb_parse_ctx *pctx, const char *parser, struct kb
 		args_len = opt->args ? strlen(opt->args) : 0;
 	}
 	if (opt->n_initrds > KB_MAX_INITRDS || args_len > KB_MAX_ARGS_LEN) {
+		pp->refused_args_len = args_len;
 		talloc_free(opt);
 		return -E2BIG;
 	}

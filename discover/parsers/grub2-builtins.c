@@ -1478,7 +1478,14 @@ static struct g2_menu_item *menu_add(struct g2_interp *ip, const char *title, co
 	}
 	it = &m->items[m->n++];
 	memset(it, 0, sizeof(*it));
-	it->title = title ? g2_strndup(&ip->keep, title, strlen(title)) : NULL;
+	if (title) {
+		size_t tl = strlen(title);
+
+		it->title = g2_strndup(&ip->keep, title, tl);
+		it->title_len = (uint32_t)tl; /* < G2_MAX_WORD_LEN */
+	} else {
+		it->title = NULL;
+	}
 	it->id = id ? g2_strndup(&ip->keep, id, strlen(id)) : NULL;
 	ip->n_menu_items++;
 	return it;
@@ -1565,6 +1572,7 @@ int g2_menuentry_begin(struct g2_interp *ip, unsigned argc, char **argv, bool *r
 		return -ENOMEM;
 	}
 	o->title = it->title;
+	o->title_len = it->title_len;
 	o->mark = m;
 	o->kernel.kind = KB_RES_NONE;
 	o->dtb.kind = KB_RES_NONE;
@@ -1605,7 +1613,7 @@ void g2_menuentry_end(struct g2_interp *ip)
 	}
 	memset(&src, 0, offsetof(struct kb_opt_src, initrds));
 	src.name = o->title;
-	src.name_len = strlen(o->title);
+	src.name_len = o->title_len;
 	src.has_args = o->has_args;
 	if (o->has_args) {
 		src.args[0] = o->args.s;
@@ -1619,6 +1627,7 @@ void g2_menuentry_end(struct g2_interp *ip)
 	src.n_initrds = o->n_initrds;
 	src.is_default = false;
 	src.parser = "grub2";
+	src.parser_len = sizeof("grub2") - 1;
 	/* in the run's option pools: g2_finish adds it, g2_free_options drops
 	 * what was not added */
 	if (kb_opt_build(ip->pctx, NULL, &src, &opt) == 0)

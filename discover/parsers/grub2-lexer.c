@@ -56,18 +56,6 @@ void *g2_alloc_slow(struct g2_arena *a, size_t n)
 	return p;
 }
 
-/* NUL-terminated copy of s[0..n). */
-char *g2_strndup(struct g2_arena *a, const char *s, size_t n)
-{
-	char *d = g2_alloc(a, n + 1);
-
-	if (!d)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 /* g2_arena_release across chunks (chunks allocated after m are freed). */
 void g2_arena_release_slow(struct g2_arena *a, struct g2_mark m)
 {

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "discover/parser.h"
 #include "lib/types.h"
@@ -70,7 +71,17 @@ static inline void *g2_alloc(struct g2_arena *a, size_t n)
 	c->used += n;
 	return p;
 }
-char *g2_strndup(struct g2_arena *a, const char *s, size_t n);
+/* NUL-terminated copy of s[0..n). */
+static inline char *g2_strndup(struct g2_arena *a, const char *s, size_t n)
+{
+	char *d = g2_alloc(a, n + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
 /* The arena's current position. An empty arena takes up the chunk its
  * last release kept first, so that a mark/release cycle per command or
  * entry stays on the fast paths of g2_alloc and g2_arena_release. */
@@ -320,6 +331,7 @@ struct g2_cmd {
 };
 struct g2_menu_item {
 	const char *title;
+	uint32_t title_len;
 	const char *id;
 	struct g2_menu *sub;    /* submenu, or NULL */
 	struct kb_option *opt;  /* entry with a kernel, or NULL */
@@ -358,6 +370,7 @@ struct g2_res {
  * laid out as one kb_option chunk (kb_opt_build) when the body ends. */
 struct g2_entry {
 	const char *title;
+	size_t title_len;
 	struct g2_mark mark;    /* ip->ent position before this entry */
 	struct g2_res kernel, dtb;
 	struct g2_res initrds[KB_MAX_INITRDS];

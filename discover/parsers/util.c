@@ -325,7 +325,8 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 		 struct kb_option **ret_opt)
 {
 	const char *own = pctx->device && pctx->device->id ? pctx->device->id : "";
-	size_t own_len = strlen(own), pl = src->parser ? strlen(src->parser) : 0;
+	size_t own_len = strlen(own),
+	       pl = src->parser ? (src->parser_len ? src->parser_len : strlen(src->parser)) : 0;
 	size_t size, fixed, klen = 0, n, name_len, args_len = 0;
 	struct kb_opt_packed *pk = NULL;
 	struct kb_option *opt;
@@ -423,11 +424,16 @@ int kb_opt_build(struct kb_parse_ctx *pctx, void *ctx, const struct kb_opt_src *
 int kb_parse_add_checked(struct kb_parse_ctx *pctx, const char *parser, struct kb_option *opt,
 			 const char *file, unsigned line)
 {
-	size_t alen = opt->args ? strlen(opt->args) : 0;
 	uint32_t ni = opt->n_initrds;
+	/* the command line is measured here only when the option count is
+	 * refused (kb_parse_add_option then stops before measuring it) */
+	size_t alen = pctx->n_options >= KB_PARSE_MAX_OPTIONS && opt->args ? strlen(opt->args) : 0;
 	int r = kb_parse_add_option(pctx, parser, opt);
 
 	if (r == -E2BIG) {
+		if (!alen) /* measured by kb_parse_add_option, which freed opt */
+			alen = kb_parse_refused_args_len(pctx);
+
 		if (ni > KB_MAX_INITRDS)
 			kb_parse_error(pctx, file, line, "entry dropped: %u initrds, over the limit of %u (KB_MAX_INITRDS)",
 				       ni, KB_MAX_INITRDS);

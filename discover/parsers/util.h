@@ -102,6 +102,7 @@ struct kb_opt_src {
 	 * in its chunk too, and so is what duplicate detection needs. NULL:
 	 * kb_parse_add_option gives them a chunk of their own. */
 	const char *parser;
+	size_t parser_len;      /* strlen(parser), or 0: measured by kb_opt_build */
 	/* last, so memset(src, 0, offsetof(struct kb_opt_src, initrds)) clears
 	 * every other field without touching the large array */
 	struct kb_res_src initrds[KB_MAX_INITRDS];
@@ -184,6 +185,10 @@ void *kb_parse_opt_alloc(struct kb_parse_ctx *pctx, size_t size);
 /* Normalise an absolute path in place ("//", ".", ".." collapsed, never
  * above "/", no trailing '/'); s must start with '/'. Returns the new length. */
 size_t kb_path_normalise_inplace(char *s);
+
+/* The command-line length of the last option kb_parse_add_option refused
+ * with -E2BIG for its initrds or command line (parser.c). */
+size_t kb_parse_refused_args_len(struct kb_parse_ctx *pctx);
 
 /* Add opt through kb_parse_add_option, recording an error at file:line when a
  * limit refuses it. */
