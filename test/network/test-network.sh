@@ -12,16 +12,25 @@
 # daemon keeps answering: a missing TFTP file, HTTP 404, a file over the
 # download cap, option 209 escaping the prefix, option 209 with control
 # bytes, a silent DHCP server, link down withdrawing the options; an iPXE
-# script named by an http:// boot file.
+# script named by an http:// boot file; https (a test CA the daemon trusts
+# through the system bundle path, bind-mounted in its private mount
+# namespace; a certificate from another CA refused) and ftp (pyftpdlib)
+# downloads, an iPXE script over https; a rescan re-fetching a changed
+# pxelinux config.
 . "$(dirname "$0")/../integration/lib.sh"
 
-for tool in ip dnsmasq busybox jq python3; do
+for tool in ip dnsmasq busybox jq python3 openssl unshare; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
 done
 busybox udhcpc --help >/dev/null 2>&1 || [ $? != 127 ] || { echo "SKIP: busybox has no udhcpc"; exit 77; }
 busybox httpd --help >/dev/null 2>&1 || [ $? != 127 ] || { echo "SKIP: busybox has no httpd"; exit 77; }
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 HOOK=$SRC/discover/udhcpc-hook
+# the system CA bundle libcurl reads on Debian: the daemon sees ours there
+CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+[ -f "$CA_BUNDLE" ] || { echo "SKIP: no $CA_BUNDLE to stand in for"; exit 77; }
+# pyftpdlib is Debian's python3-pyftpdlib (the system python)
+/usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null || { echo "SKIP: python3-pyftpdlib not installed"; exit 77; }
 
 NSS=kbnetS$$
 NSC=kbnetC$$
@@ -95,13 +104,58 @@ LABEL gone
 LABEL big
   MENU LABEL Too big
   KERNEL http://$SRV/k/big.img
+LABEL tls
+  MENU LABEL Over HTTPS
+  KERNEL https://$SRV/k/vmlinuz
+  APPEND initrd=https://$SRV/k/initrd.img
+LABEL badtls
+  MENU LABEL HTTPS from an untrusted CA
+  KERNEL https://$SRV:8443/k/vmlinuz
+LABEL ftp
+  MENU LABEL Over FTP
+  KERNEL ftp://$SRV/k/vmlinuz
+  APPEND initrd=ftp://$SRV/k/initrd.img
 EOF
+NOPTS=8
 cat > "$H/boot.ipxe" <<EOF
 #!ipxe
 set base http://$SRV/k
 kernel \${base}/vmlinuz console=ttyS1
 initrd \${base}/initrd.img
 boot
+EOF
+
+cat > "$H/tls.ipxe" <<EOF
+#!ipxe
+isset \${base} || set base ftp://$SRV/k
+kernel \${base}/vmlinuz console=ttyS2
+initrd \${base}/initrd.img
+boot || goto failed
+:failed
+kernel \${base}/wrong
+boot
+EOF
+
+# a test CA, a server certificate it signs for $SRV, and one from another CA
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kexboot test CA" \
+	-keyout "$W/ca.key" -out "$W/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=$SRV" -keyout "$W/srv.key" -out "$W/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:%s\n' "$SRV" > "$W/san.ext"
+openssl x509 -req -in "$W/srv.csr" -CA "$W/ca.crt" -CAkey "$W/ca.key" -CAcreateserial -days 2 \
+	-extfile "$W/san.ext" -out "$W/srv.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$SRV" -addext "subjectAltName=IP:$SRV" \
+	-keyout "$W/rogue.key" -out "$W/rogue.crt" 2>/dev/null
+# the daemon's whole trust: the test CA only
+cp "$W/ca.crt" "$W/bundle.crt"
+cat > "$W/https.py" <<'EOF'
+import functools, http.server, ssl, sys
+addr, port, root, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+srv = http.server.ThreadingHTTPServer((addr, port), handler)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
 EOF
 
 # dnsmasq SCENARIO_ARGS...: (re)start DHCP+TFTP in the server namespace
@@ -146,7 +200,10 @@ wait_log() {
 	return 1
 }
 start_net_daemon() {
-	ip netns exec "$NSC" "$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
+	# a private mount namespace where the system CA bundle is the test CA's
+	ip netns exec "$NSC" unshare --mount --propagation private \
+		sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$W/bundle.crt" "$CA_BUNDLE" \
+		"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
 		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
 		--kexec-sysroot "$W/sysroot" --devices none-such --interfaces kbvA \
 		--dhcp-hook "$HOOK" --download-max 2000000 "$@" 2>>"$W/daemon.err" &
@@ -162,6 +219,12 @@ start_net_daemon() {
 
 ip netns exec "$NSS" busybox httpd -f -p "$SRV:80" -h "$H" &
 SERVER_PIDS+=("$!")
+ip netns exec "$NSS" python3 "$W/https.py" "$SRV" 443 "$H" "$W/srv.crt" "$W/srv.key" 2>>"$W/https.log" &
+SERVER_PIDS+=("$!")
+ip netns exec "$NSS" python3 "$W/https.py" "$SRV" 8443 "$H" "$W/rogue.crt" "$W/rogue.key" 2>>"$W/https.log" &
+SERVER_PIDS+=("$!")
+ip netns exec "$NSS" /usr/bin/python3 -m pyftpdlib -i "$SRV" -p 21 -d "$H" 2>>"$W/ftp.log" &
+SERVER_PIDS+=("$!")
 start_dnsmasq --dhcp-boot=pxelinux.0,,"$SRV" --dhcp-option-force=210,/boot/
 
 # autoboot waits for the interface, then boots its default (dry run)
@@ -169,8 +232,8 @@ printf 'wait-for = interface:kbvA\nwait-timeout = 60\ntimeout = 1\n' > "$W/kexbo
 start_net_daemon || exit 1
 check "autoboot says it waits for the interface" \
 	ctlq '.autoboot.waiting_for // "" | test("interface:kbvA")' list --json
-ctl wait --options 5 --timeout 30 >/dev/null
-check "five options from 01-<mac> and its INCLUDE" test "$(ctl list --json | jq '[.options[] | select(.device == "kbvA")] | length')" = 5
+ctl wait --options $NOPTS --timeout 30 >/dev/null
+check "$NOPTS options from 01-<mac> and its INCLUDE" test "$(ctl list --json | jq '[.options[] | select(.device == "kbvA")] | length')" = $NOPTS
 ctl list --json > "$W/list.json"
 NET_ID=$(jq -r '.options[] | select(.name == "Network Linux") | .id' "$W/list.json")
 check "the network device is listed" jqt '.devices[] | select(.name == "kbvA" and .type == "network")'
@@ -194,6 +257,17 @@ ctl boot "$HTTP_ID" --dry-run > "$W/out" 2>&1
 check "dry-run boot over HTTP" grep -q "http://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
 check "progress statuses were broadcast" wait_log "downloaded kernel http://$SRV/k/vmlinuz: $HKSIZE bytes" 2
 
+# https through the system CA bundle (the test CA's, in the daemon's mount namespace) and ftp
+check "the host's CA bundle is untouched" sh -c "! grep -qF \"\$(sed -n 2p '$W/ca.crt')\" '$CA_BUNDLE'"
+TLS_ID=$(jq -r '.options[] | select(.name == "Over HTTPS") | .id' "$W/list.json")
+ctl boot "$TLS_ID" --dry-run > "$W/out" 2>&1
+check "dry-run boot over HTTPS (a CA from the system bundle)" grep -q "https://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+check "  ... and its initrd over HTTPS" grep -q "https://$SRV/k/initrd.img (" "$W/out"
+FTP_ID=$(jq -r '.options[] | select(.name == "Over FTP") | .id' "$W/list.json")
+ctl boot "$FTP_ID" --dry-run > "$W/out" 2>&1
+check "dry-run boot over FTP" grep -q "ftp://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+check "  ... and its initrd over FTP" grep -q "ftp://$SRV/k/initrd.img (" "$W/out"
+
 # failures: a clear reason, non-zero exit, and the daemon carries on
 fail_boot() { # NAME REGEX
 	local id
@@ -205,13 +279,21 @@ fail_boot() { # NAME REGEX
 check "missing TFTP file: not found, daemon answers" fail_boot "Missing kernel" "tftp://$SRV/boot/nothere: file not found"
 check "HTTP 404: said so, daemon answers" fail_boot "HTTP 404" "HTTP 404"
 check "over the download cap: refused with the limit" fail_boot "Too big" "over the download size limit of 2000000 bytes"
+check "a certificate from an untrusted CA is refused" fail_boot "HTTPS from an untrusted CA" "https://$SRV:8443/k/vmlinuz: TLS failed: .*certificate"
 check "no download left behind after failures" test -z "$(ls -A "$W/run/downloads")"
+
+# a rescan fetches the network configs again: a changed label shows
+sed -i 's/MENU LABEL Network Linux$/MENU LABEL Network Linux, edited/' "$T/boot/pxelinux.cfg/$MACNAME"
+ctl rescan >/dev/null
+check "rescan re-fetches the pxelinux config" wait_json '[.options[] | select(.device == "kbvA") | .name] | index("Network Linux, edited") != null' 15
+check "  ... the old label is gone, the count kept" jqt "([.options[].name] | index(\"Network Linux\") == null) and ([.options[] | select(.device == \"kbvA\")] | length == $NOPTS)"
+sed -i 's/MENU LABEL Network Linux, edited$/MENU LABEL Network Linux/' "$T/boot/pxelinux.cfg/$MACNAME"
 
 # link down withdraws the interface's options; up brings them back
 ip -n "$NSS" link set kbvB down
 check "link down: options withdrawn" wait_json '[.options[] | select(.device == "kbvA")] | length == 0' 10
 ip -n "$NSS" link set kbvB up
-check "link up: options back" wait_json '[.options[] | select(.device == "kbvA")] | length == 5' 20
+check "link up: options back" wait_json "[.options[] | select(.device == \"kbvA\")] | length == $NOPTS" 20
 
 # malformed option values: refused with the option named, daemon answers
 start_dnsmasq --dhcp-boot=pxelinux.0,,"$SRV" --dhcp-option-force=210,/boot/ \
@@ -231,6 +313,14 @@ check "iPXE script: option found" wait_json '.options[] | select(.id == "kbvA:ip
 check "iPXE script: initrd and args" jqt '.options[] | select(.id == "kbvA:ipxe:0") | .initrds[0].url == "http://'"$SRV"'/k/initrd.img" and .args == "console=ttyS1"'
 ctl boot kbvA:ipxe:0 --dry-run > "$W/out" 2>&1
 check "iPXE option boots (dry run)" grep -q "http://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+
+# an iPXE script over https (trusted through the bundle), its files over ftp
+start_dnsmasq --dhcp-boot=https://$SRV/tls.ipxe,,"$SRV"
+flap
+check "iPXE script over https: option found (isset || set)" wait_json '.options[] | select(.id == "kbvA:ipxe:0") | .kernel.url == "ftp://'"$SRV"'/k/vmlinuz"' 20
+check "  ... boot || goto: one option" jqt '[.options[] | select(.device == "kbvA")] | length == 1'
+ctl boot kbvA:ipxe:0 --dry-run > "$W/out" 2>&1
+check "  ... its ftp files download (dry run)" grep -q "ftp://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
 
 # a silent DHCP server: a clear status, and the daemon carries on
 stop_dnsmasq
