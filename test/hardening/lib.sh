@@ -14,6 +14,8 @@ daemon_fds() { ls "/proc/$DAEMON/fd" 2>/dev/null | wc -l; }
 daemon_rss() { awk '/^VmRSS/ {print $2}' "/proc/$DAEMON/status" 2>/dev/null; }
 # daemon_hwm: peak resident set in KiB
 daemon_hwm() { awk '/^VmHWM/ {print $2}' "/proc/$DAEMON/status" 2>/dev/null; }
+# rss_meaningful: RSS figures say something (no valgrind, no ASan shadow memory)
+rss_meaningful() { [ -z "${KB_DAEMON_WRAPPER:-}" ] && ! grep -qa __asan_init "$DISCOVER"; }
 daemon_alive() { kill -0 "$DAEMON" 2>/dev/null; }
 # our_mounts: mounts under the work directory
 our_mounts() { grep -c " $W/" /proc/self/mountinfo; }
