@@ -1,15 +1,45 @@
 /* kexboot JSON writer (see json.h). */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <talloc.h>
 
 #include "lib/json.h"
 
 struct kb_json {
-	char *buf;
+	char *buf;   /* NUL-terminated; NULL after an allocation failure */
+	size_t len;  /* bytes before the NUL */
+	size_t cap;  /* bytes allocated */
 	int depth;
 	bool first[KB_JSON_MAX_DEPTH + 1]; /* no member written yet at this depth */
 };
+
+/* Append n bytes, doubling the buffer as needed: a document of N bytes
+ * costs O(N), whatever the allocator. */
+static void put(struct kb_json *j, const char *s, size_t n)
+{
+	if (!j->buf)
+		return;
+	if (j->len + n + 1 > j->cap) {
+		size_t cap = j->cap * 2 > j->len + n + 1 ? j->cap * 2 : j->len + n + 1;
+		char *b = talloc_realloc(j, j->buf, char, cap);
+
+		if (!b) {
+			TALLOC_FREE(j->buf);
+			return;
+		}
+		j->buf = b;
+		j->cap = cap;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void puts_(struct kb_json *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
 
 struct kb_json *kb_json_new(void *ctx)
 {
@@ -17,7 +47,8 @@ struct kb_json *kb_json_new(void *ctx)
 
 	if (!j)
 		return NULL;
-	j->buf = talloc_strdup(j, "");
+	j->cap = 256;
+	j->buf = talloc_zero_array(j, char, j->cap);
 	j->first[0] = true;
 	return j;
 }
@@ -52,64 +83,57 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-char *kb_json_quote(char *buf, const char *val)
+/* Write val as a quoted JSON string into j. */
+static void quote(struct kb_json *j, const char *val)
 {
 	const unsigned char *s = (const unsigned char *)val;
-	size_t start;
+	char esc[8];
+	size_t n, run;
 
-	buf = talloc_strdup_append_buffer(buf, "\"");
-	while (buf && *s) {
-		size_t n = utf8_len(s);
-
-		if (n == 0) {
-			buf = talloc_strdup_append_buffer(buf, "\\ufffd");
-			s++;
-			continue;
-		}
-		if (*s == '"' || *s == '\\') {
-			buf = talloc_asprintf_append_buffer(buf, "\\%c", *s);
-			s++;
-		} else if (*s < 0x20 || *s == 0x7f) {
-			static const char esc[] = { '\b', 'b', '\f', 'f', '\n', 'n', '\r', 'r', '\t', 't' };
-			const char *e = memchr(esc, *s, sizeof(esc));
-
-			if (e && (e - esc) % 2 == 0)
-				buf = talloc_asprintf_append_buffer(buf, "\\%c", e[1]);
-			else
-				buf = talloc_asprintf_append_buffer(buf, "\\u%04x", *s);
-			s++;
-		} else {
-			start = 0;
-			while (s[start] && s[start] >= 0x20 && s[start] != 0x7f && s[start] != '"' &&
-			       s[start] != '\\' && (n = utf8_len(s + start)) != 0)
-				start += n;
-			buf = talloc_strndup_append_buffer(buf, (const char *)s, start);
-			s += start;
-		}
+	put(j, "\"", 1);
+	while (*s) {
+		for (run = 0; s[run] >= 0x20 && s[run] != 0x7f && s[run] != '"' && s[run] != '\\' &&
+			      (n = utf8_len(s + run)) != 0;
+		     run += n)
+			;
+		put(j, (const char *)s, run);
+		s += run;
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", *s);
+		else if (*s == '\n')
+			strcpy(esc, "\\n");
+		else if (*s == '\t')
+			strcpy(esc, "\\t");
+		else if (*s == '\r')
+			strcpy(esc, "\\r");
+		else if (*s < 0x20 || *s == 0x7f)
+			snprintf(esc, sizeof(esc), "\\u%04x", *s);
+		else
+			strcpy(esc, "\\ufffd"); /* invalid UTF-8 */
+		puts_(j, esc);
+		s++;
 	}
-	return buf ? talloc_strdup_append_buffer(buf, "\"") : NULL;
+	put(j, "\"", 1);
 }
 
 /* Separator and key before a member. */
 static void member(struct kb_json *j, const char *key)
 {
-	if (!j->buf)
-		return;
 	if (!j->first[j->depth])
-		j->buf = talloc_strdup_append_buffer(j->buf, ",");
+		put(j, ",", 1);
 	j->first[j->depth] = false;
-	if (key && j->buf) {
-		j->buf = kb_json_quote(j->buf, key);
-		if (j->buf)
-			j->buf = talloc_strdup_append_buffer(j->buf, ":");
+	if (key) {
+		quote(j, key);
+		put(j, ":", 1);
 	}
 }
 
 static void open_(struct kb_json *j, const char *key, const char *c)
 {
 	member(j, key);
-	if (j->buf)
-		j->buf = talloc_strdup_append_buffer(j->buf, c);
+	put(j, c, 1);
 	if (j->depth < KB_JSON_MAX_DEPTH)
 		j->depth++;
 	j->first[j->depth] = true;
@@ -119,8 +143,7 @@ static void close_(struct kb_json *j, const char *c)
 {
 	if (j->depth > 0)
 		j->depth--;
-	if (j->buf)
-		j->buf = talloc_strdup_append_buffer(j->buf, c);
+	put(j, c, 1);
 }
 
 void kb_json_obj_begin(struct kb_json *j, const char *key) { open_(j, key, "{"); }
@@ -131,29 +154,31 @@ void kb_json_arr_end(struct kb_json *j) { close_(j, "]"); }
 void kb_json_str(struct kb_json *j, const char *key, const char *val)
 {
 	member(j, key);
-	if (j->buf)
-		j->buf = val ? kb_json_quote(j->buf, val) : talloc_strdup_append_buffer(j->buf, "null");
+	if (val)
+		quote(j, val);
+	else
+		puts_(j, "null");
 }
 
 void kb_json_int(struct kb_json *j, const char *key, int64_t val)
 {
+	char num[24];
+
 	member(j, key);
-	if (j->buf)
-		j->buf = talloc_asprintf_append_buffer(j->buf, "%" PRId64, val);
+	snprintf(num, sizeof(num), "%" PRId64, val);
+	puts_(j, num);
 }
 
 void kb_json_bool(struct kb_json *j, const char *key, bool val)
 {
 	member(j, key);
-	if (j->buf)
-		j->buf = talloc_strdup_append_buffer(j->buf, val ? "true" : "false");
+	puts_(j, val ? "true" : "false");
 }
 
 void kb_json_null(struct kb_json *j, const char *key)
 {
 	member(j, key);
-	if (j->buf)
-		j->buf = talloc_strdup_append_buffer(j->buf, "null");
+	puts_(j, "null");
 }
 
 void kb_json_resource(struct kb_json *j, const char *key, const struct kb_resource *r)

@@ -19,7 +19,7 @@ void kb_json_obj_begin(struct kb_json *j, const char *key);
 void kb_json_obj_end(struct kb_json *j);
 void kb_json_arr_begin(struct kb_json *j, const char *key);
 void kb_json_arr_end(struct kb_json *j);
-/* Members: a NULL string is written as null. */
+/* Members: a NULL string is written as null; invalid UTF-8 becomes U+FFFD. */
 void kb_json_str(struct kb_json *j, const char *key, const char *val);
 void kb_json_int(struct kb_json *j, const char *key, int64_t val);
 void kb_json_bool(struct kb_json *j, const char *key, bool val);
@@ -32,7 +32,5 @@ void kb_json_option(struct kb_json *j, const char *key, const struct kb_option *
 		    bool is_default);
 /* The document so far (valid once every begin has its end). */
 const char *kb_json_text(const struct kb_json *j);
-/* Append val to *buf as a quoted JSON string (invalid UTF-8 becomes U+FFFD). */
-char *kb_json_quote(char *buf, const char *val);
 
 #endif

@@ -25,6 +25,13 @@
 
 enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3, EXIT_TIMEOUT = 4 };
 
+/* Devices or options as received, in arrival order, with capacity to grow. */
+struct list {
+	void **items;
+	unsigned n, cap;
+	size_t id_off; /* offset of the item's `char *id` */
+};
+
 struct ctl {
 	struct kb_loop *loop;
 	struct kb_conn *conn;
@@ -33,10 +40,10 @@ struct ctl {
 	bool synced;
 	uint32_t hello_flags;
 	/* the daemon's state as received */
-	struct kb_device **devs;
-	unsigned n_devs;
-	struct kb_option **opts;
-	unsigned n_opts;
+	struct list devs;   /* struct kb_device * */
+	struct list opts;   /* struct kb_option * */
+	struct kb_source *timer; /* the current wait's deadline */
+	bool connecting;    /* waiting for the initial state */
 	struct kb_msg_config config;
 	struct kb_msg_config sysinfo;
 	struct kb_autoboot_state *autoboot;
@@ -64,36 +71,54 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* Replace or append an element with the same id in a talloc pointer array. */
-#define UPSERT(ctl, arr, n, item, idfield)                                        \
-	do {                                                                      \
-		unsigned _i;                                                      \
-		for (_i = 0; _i < (n); _i++)                                      \
-			if (strcmp((arr)[_i]->idfield, (item)->idfield) == 0)     \
-				break;                                            \
-		if (_i == (n)) {                                                  \
-			(arr) = talloc_realloc(ctl, arr, __typeof__(*(arr)), (n) + 1); \
-			if (!(arr))                                               \
-				die(1, "out of memory");                          \
-			(n)++;                                                    \
-		} else                                                            \
-			talloc_free((arr)[_i]);                                   \
-		(arr)[_i] = talloc_steal(arr, item);                              \
-	} while (0)
+#define DEV(ctl, i) ((struct kb_device *)(ctl)->devs.items[i])
+#define OPT(ctl, i) ((struct kb_option *)(ctl)->opts.items[i])
 
-/* Remove the element with id from a pointer array. */
-static void remove_id(void **arr, unsigned *n, size_t id_off, const char *id)
+static const char *item_id(const struct list *l, unsigned i)
+{
+	return *(char **)((char *)l->items[i] + l->id_off);
+}
+
+/* Position of id, or l->n. Linear: only used for changes after the initial
+ * state, which come one at a time. */
+static unsigned list_find(const struct list *l, const char *id)
 {
 	unsigned i;
 
-	for (i = 0; i < *n; i++) {
-		if (strcmp(*(char **)((char *)arr[i] + id_off), id) == 0) {
-			talloc_free(arr[i]);
-			memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(arr[0]));
-			(*n)--;
-			return;
+	for (i = 0; i < l->n && strcmp(item_id(l, i), id) != 0; i++)
+		;
+	return i;
+}
+
+/* Keep item (stolen). During the initial state every id is new, so items
+ * are appended without a search: N options cost O(N). */
+static void list_put(void *ctx, struct list *l, void *item, bool search)
+{
+	unsigned i = search ? list_find(l, *(char **)((char *)item + l->id_off)) : l->n;
+
+	if (i == l->n) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 64;
+			l->items = talloc_realloc(ctx, l->items, void *, l->cap);
+			if (!l->items)
+				die(1, "out of memory");
 		}
+		l->n++;
+	} else {
+		talloc_free(l->items[i]);
 	}
+	l->items[i] = talloc_steal(l->items, item);
+}
+
+static void list_remove(struct list *l, const char *id)
+{
+	unsigned i = list_find(l, id);
+
+	if (i == l->n)
+		return;
+	talloc_free(l->items[i]);
+	memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(l->items[0]));
+	l->n--;
 }
 
 static void json_device(struct kb_json *j, const char *key, const struct kb_device *d)
@@ -179,26 +204,26 @@ static void print_list(struct ctl *ctl)
 		j = kb_json_new(ctl);
 		kb_json_obj_begin(j, NULL);
 		kb_json_arr_begin(j, "devices");
-		for (i = 0; i < ctl->n_devs; i++)
-			json_device(j, NULL, ctl->devs[i]);
+		for (i = 0; i < ctl->devs.n; i++)
+			json_device(j, NULL, DEV(ctl, i));
 		kb_json_arr_end(j);
 		kb_json_arr_begin(j, "options");
-		for (i = 0; i < ctl->n_opts; i++)
-			kb_json_option(j, NULL, ctl->opts[i], def && !strcmp(def, ctl->opts[i]->id));
+		for (i = 0; i < ctl->opts.n; i++)
+			kb_json_option(j, NULL, OPT(ctl, i), def && !strcmp(def, OPT(ctl, i)->id));
 		kb_json_arr_end(j);
 		json_autoboot(j, "autoboot", ctl->autoboot);
 		kb_json_obj_end(j);
 		printf("%s\n", kb_json_text(j));
 		return;
 	}
-	for (i = 0; i < ctl->n_devs; i++) {
-		const struct kb_device *d = ctl->devs[i];
+	for (i = 0; i < ctl->devs.n; i++) {
+		const struct kb_device *d = DEV(ctl, i);
 
 		printf("%s  %s%s%s%s%s  [%s]\n", d->id, d->fstype ? d->fstype : "-",
 		       d->label ? " label=" : "", d->label ? d->label : "", d->uuid ? " uuid=" : "",
 		       d->uuid ? d->uuid : "", d->status ? d->status : kb_device_state_name(d->state));
-		for (k = 0; k < ctl->n_opts; k++) {
-			const struct kb_option *o = ctl->opts[k];
+		for (k = 0; k < ctl->opts.n; k++) {
+			const struct kb_option *o = OPT(ctl, k);
 			unsigned n;
 
 			if (strcmp(o->device_id, d->id) != 0)
@@ -222,8 +247,8 @@ static void print_status(struct ctl *ctl)
 	if (ctl->json) {
 		j = kb_json_new(ctl);
 		kb_json_obj_begin(j, NULL);
-		kb_json_int(j, "devices", ctl->n_devs);
-		kb_json_int(j, "options", ctl->n_opts);
+		kb_json_int(j, "devices", ctl->devs.n);
+		kb_json_int(j, "options", ctl->opts.n);
 		json_autoboot(j, "autoboot", a);
 		kb_json_bool(j, "privileged", ctl->hello_flags & KB_HELLO_PRIVILEGED);
 		kb_json_bool(j, "restricted", ctl->hello_flags & KB_HELLO_RESTRICTED);
@@ -232,7 +257,7 @@ static void print_status(struct ctl *ctl)
 		printf("%s\n", kb_json_text(j));
 		return;
 	}
-	printf("devices: %u\noptions: %u\n", ctl->n_devs, ctl->n_opts);
+	printf("devices: %u\noptions: %u\n", ctl->devs.n, ctl->opts.n);
 	if (a && a->active)
 		printf("autoboot: booting %s in %d s\n", a->option_id ? a->option_id : "?", a->remaining_s);
 	else
@@ -307,7 +332,7 @@ static bool wait_satisfied(const struct ctl *ctl)
 {
 	if (ctl->wait_default && !default_id(ctl))
 		return false;
-	return ctl->n_opts >= (unsigned)ctl->wait_options;
+	return ctl->opts.n >= (unsigned)ctl->wait_options;
 }
 
 static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
@@ -316,16 +341,16 @@ static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
 
 	switch (msg->type) {
 	case KB_MSG_DEVICE_ADD:
-		UPSERT(ctl, ctl->devs, ctl->n_devs, msg->u.device, id);
+		list_put(ctl, &ctl->devs, msg->u.device, ctl->synced);
 		break;
 	case KB_MSG_DEVICE_REMOVE:
-		remove_id((void **)ctl->devs, &ctl->n_devs, offsetof(struct kb_device, id), msg->u.id.id);
+		list_remove(&ctl->devs, msg->u.id.id);
 		break;
 	case KB_MSG_OPTION_ADD:
-		UPSERT(ctl, ctl->opts, ctl->n_opts, msg->u.option, id);
+		list_put(ctl, &ctl->opts, msg->u.option, ctl->synced);
 		break;
 	case KB_MSG_OPTION_REMOVE:
-		remove_id((void **)ctl->opts, &ctl->n_opts, offsetof(struct kb_option, id), msg->u.id.id);
+		list_remove(&ctl->opts, msg->u.id.id);
 		break;
 	case KB_MSG_AUTOBOOT:
 		talloc_free(ctl->autoboot);
@@ -341,6 +366,10 @@ static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
 		break;
 	case KB_MSG_SYNC_DONE:
 		ctl->synced = true;
+		if (ctl->connecting) {
+			ctl->connecting = false;
+			kb_loop_exit(ctl->loop, 0);
+		}
 		break;
 	case KB_MSG_CHECK_RESULTS:
 		if (msg->u.checks.req_id == ctl->req_id) {
@@ -360,7 +389,10 @@ static void on_msg(struct kb_conn *conn, struct kb_msg *msg, void *data)
 	default:
 		break;
 	}
-	if (ctl->watching && ctl->synced)
+	/* the connect timeout is for a silent daemon: the state may be large */
+	if (ctl->connecting && ctl->timer)
+		kb_timer_reset(ctl->timer, CTL_CONNECT_TIMEOUT_MS);
+	if (ctl->watching && ctl->synced && msg->type != KB_MSG_SYNC_DONE)
 		print_event(ctl, msg);
 	if (ctl->synced && !ctl->watching && !ctl->req_id && wait_satisfied(ctl))
 		kb_loop_exit(ctl->loop, 0);
@@ -387,13 +419,12 @@ static void on_timeout(struct kb_source *src, void *data)
 /* Run the loop until the current wait is over; exit on timeout. */
 static void run(struct ctl *ctl, int timeout_ms, const char *what)
 {
-	struct kb_source *t = NULL;
-
 	if (timeout_ms >= 0)
-		t = kb_loop_add_timer(ctl->loop, ctl, timeout_ms ? timeout_ms : 1, false, on_timeout, ctl);
+		ctl->timer = kb_loop_add_timer(ctl->loop, ctl, timeout_ms ? timeout_ms : 1, false,
+					       on_timeout, ctl);
 	if (kb_loop_run(ctl->loop) == -ETIMEDOUT)
 		die(EXIT_TIMEOUT, "timed out after %d ms waiting for %s", timeout_ms, what);
-	talloc_free(t);
+	TALLOC_FREE(ctl->timer);
 }
 
 static void connect_daemon(struct ctl *ctl, const char *path)
@@ -411,6 +442,7 @@ static void connect_daemon(struct ctl *ctl, const char *path)
 	ctl->conn = kb_conn_new(ctl, ctl->loop, fd, on_msg, on_close, ctl);
 	if (!ctl->conn)
 		die(EXIT_CONNECT, "out of memory");
+	ctl->connecting = true;
 	run(ctl, CTL_CONNECT_TIMEOUT_MS, "the daemon's state");
 }
 
@@ -473,9 +505,9 @@ static struct kb_option *edited(struct ctl *ctl, const char *id, uint32_t flags,
 
 	if (flags & (KB_BOOT_DEFAULT | KB_BOOT_MATCH))
 		die(EXIT_USAGE, "editing needs an option ID");
-	for (i = 0; i < ctl->n_opts; i++)
-		if (!strcmp(ctl->opts[i]->id, id))
-			base = ctl->opts[i];
+	for (i = 0; i < ctl->opts.n; i++)
+		if (!strcmp(OPT(ctl, i)->id, id))
+			base = OPT(ctl, i);
 	if (!base)
 		die(EXIT_REFUSED, "no option with id '%s'", id);
 	o = kb_option_dup(ctl, base);
@@ -570,6 +602,8 @@ int main(int argc, char **argv)
 	ctl->loop = kb_loop_new(ctl);
 	if (!ctl->loop)
 		return 1;
+	ctl->devs.id_off = offsetof(struct kb_device, id);
+	ctl->opts.id_off = offsetof(struct kb_option, id);
 	signal(SIGPIPE, SIG_IGN);
 	kb_log_open(KB_LOG_STDERR, NULL, KB_LOG_WARN);
 	opterr = 0;

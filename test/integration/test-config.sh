@@ -82,6 +82,16 @@ check "the corrupt store is kept aside" test -f "$W/state/settings.conf.corrupt"
 check "the daemon warned about it" grep -qi "stored settings" "$W/daemon.log"
 check "the daemon still serves" test "$(ctl list --json | jq '.options | length')" = 3
 
+# watch streams changes for as long as it runs
+timeout 7 "$CTL" --socket "$SOCK" watch --json > "$W/watch.out" 2>&1 &
+wp=$!
+sleep 1
+ctl config set language fr
+wait $wp
+check "watch keeps running (killed by timeout, not exited)" test $? = 124
+check "watch saw the change" grep -q '"language":"fr"' "$W/watch.out"
+ctl config set language ""
+
 # scripted waits
 ctl wait --options 50 --timeout 1 2>/dev/null
 check "wait --options times out with exit 4" test $? = 4
