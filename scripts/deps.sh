@@ -11,7 +11,7 @@ PKGS=(
 	# tests: filesystems, images, terminals, tools
 	e2fsprogs dosfstools mtools xorriso btrfs-progs xfsprogs fdisk util-linux udev
 	tmux jq valgrind device-tree-compiler cpio gzip xz-utils zstd lz4 bzip2 python3
-	busybox-static gettext fusefat fuseiso
+	busybox-static gettext fusefat fuseiso strace
 	# network boot tests: DHCP/TFTP server, netns and veth, the CA bundle for https
 	dnsmasq-base iproute2 ca-certificates openssl python3-pyftpdlib
 	# end-to-end boots in QEMU (test/e2e), without its ~400 recommended packages
