@@ -256,6 +256,12 @@ static void mount_entry(struct kb_devices *devs, struct dev_entry *e)
 		talloc_free(s);
 		return;
 	}
+	/* a loop device whose detach is already pending (`losetup -d` while it
+	 * was open, e.g. during our probe) goes away when released: don't hold it */
+	if (strncmp(bd->name, "loop", 4) == 0 && loop_autoclear(bd->name)) {
+		set_state(e, KB_DEVSTATE_PROBED, "detach pending: not mounted");
+		return;
+	}
 	r = kb_mount_ro(e, bd, devs->d->opts.runtime_dir, &e->mnt, &why);
 	if (r < 0) {
 		char *s = talloc_asprintf(e, "not mounted: %s", why ? why : strerror(-r));
@@ -266,7 +272,7 @@ static void mount_entry(struct kb_devices *devs, struct dev_entry *e)
 		talloc_free(why);
 		return;
 	}
-	e->loop_watch = strncmp(bd->name, "loop", 4) == 0 && !loop_autoclear(bd->name);
+	e->loop_watch = strncmp(bd->name, "loop", 4) == 0;
 	{
 		char *s = talloc_asprintf(e, "mounted read-only%s%s", e->mnt->options[0] ? " (" : "",
 					  e->mnt->options[0] ? e->mnt->options : "");

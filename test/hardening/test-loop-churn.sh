@@ -1,8 +1,9 @@
 #!/bin/bash
 # 500 attach/detach cycles of one ext4 image on one loop device of our own
 # (a high number made through /dev/loop-control, so `losetup --find` elsewhere
-# does not take it), with the daemon limited to that name and two
-# watching clients connected throughout: the daemon keeps running
+# does not take it), with the daemon limited to that name and two real
+# kexboot-menu instances (in tmux) plus two watching clients connected
+# throughout: the daemon keeps running
 # and answering, its fd count and RSS do not grow, no mount is left behind,
 # the watchers saw the device come and go, the image is byte-identical.
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +53,17 @@ attach_ours() {
 start_daemon --no-autoboot --talloc-report "$W/talloc.txt" || exit 1
 # two watchers (raw clients: `kexboot-ctl watch` gives up after its 5 s
 # connect timeout, see doc/hardening.md)
+# two real menus
+MENU=$B/ui/ncurses/kexboot-menu
+TMUXS=()
+if command -v tmux >/dev/null && [ -x "$MENU" ]; then
+	for m in 1 2; do
+		tmux new-session -d -s "kbchurn$m-$$" -x 80 -y 24 "$MENU --socket $SOCK" &&
+			TMUXS+=("kbchurn$m-$$")
+	done
+fi
+kill_menus() { local t; for t in "${TMUXS[@]}"; do tmux kill-session -t "$t" 2>/dev/null; done; }
+trap 'kill_menus; kb_cleanup' EXIT
 $PEER watch "$SOCK" 3600 > "$W/watch1.out" 2>&1 &
 w1=$!
 $PEER watch "$SOCK" 3600 > "$W/watch2.out" 2>&1 &
@@ -105,6 +117,11 @@ for w in 1 2; do
 done
 check "the watchers were never dropped (exit $r1 $r2)" test "$r1$r2" = 00
 attach_ours && check "a last attach is still found" wait_json '[.options[].name] | index("Churn entry") != null'
+for t in "${TMUXS[@]}"; do
+	check "menu $t is still running and shows the device again" \
+		sh -c "for i in \$(seq 50); do tmux capture-pane -p -t '$t' | grep -q 'Churn entry' && exit 0; sleep 0.1; done; exit 1"
+done
+check "two menus took part" test "${#TMUXS[@]}" = 2
 losetup -d "$L"
 wait_json "[.devices[].name] | index(\"loop$N\") == null" 30 >/dev/null
 stop_daemon
