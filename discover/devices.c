@@ -19,7 +19,7 @@
 #include "lib/log.h"
 
 #define KB_MAX_STATUS_ERRORS 20 /* parse errors broadcast per device; the rest are counted */
-#define KB_LOOP_POLL_MS 1000    /* how often mounted loop devices are checked for a detach request */
+#define KB_LOOP_POLL_MS 250     /* how often mounted loop devices are checked for a detach request */
 #define KB_USER_DEVICE "user"
 
 struct dev_entry {
