@@ -52,6 +52,7 @@ struct kb_daemon {
 	struct kb_source *autoboot_timer;
 	struct kb_auth_limiter *auth;   /* restricted-mode password attempts */
 	struct kx_sys *kx;              /* the engine's backend (real, or recording for tests) */
+	struct kb_msg_config sysinfo;   /* facts for clients, built on first use (settings.c) */
 	struct kb_network *network;     /* interfaces, DHCP, downloads (discover/network.h) */
 	struct kb_boot_job *boot_job;   /* a boot waiting for its downloads (boot.c), NULL if none */
 };

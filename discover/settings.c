@@ -16,6 +16,7 @@
 #include "discover/daemon.h"
 #include "discover/network.h"
 #include "discover/settings.h"
+#include "kexec-core/kexec.h"
 #include "lib/log.h"
 
 /* Read a small text file whole (NUL-terminated, under ctx); NULL if absent. */
@@ -256,24 +257,70 @@ void kb_settings_sync(struct kb_daemon *d, struct kb_client *cl)
 	send_config(d, cl);
 }
 
+/* First line of a small sysfs/procfs file, trimmed, under ctx; NULL if absent. */
+static char *read_line(void *ctx, const char *path)
+{
+	char *t = read_small(ctx, path, 256);
+
+	if (t)
+		t[strcspn(t, "\n")] = '\0';
+	return t && *t ? t : NULL;
+}
+
+/* Facts for the menu's system information screen: platform, firmware, the
+ * running kernel and what it can do for kexec (the engine's own report).
+ * Built once: none of it changes while the daemon runs. */
+static const struct kb_msg_config *sysinfo(struct kb_daemon *d)
+{
+	struct kb_msg_config *info = &d->sysinfo;
+	struct kb_check_result *res = NULL;
+	struct kb_config_item *it;
+	const char *vendor, *product, *model;
+	struct utsname u;
+	unsigned n = 0, n_res = 0, i;
+
+	if (info->items)
+		return info;
+	kx_info(d, d->kx, &res, &n_res);
+	it = talloc_zero_array(d, struct kb_config_item, 8 + n_res);
+	if (!it)
+		return info;
+	if (uname(&u) == 0) {
+		it[n++] = (struct kb_config_item){ "kernel", talloc_strdup(it, u.release) };
+		it[n++] = (struct kb_config_item){ "machine", talloc_strdup(it, u.machine) };
+	}
+	it[n++] = (struct kb_config_item){ "arch", (char *)d->opts.arch };
+	vendor = read_line(it, "/sys/class/dmi/id/sys_vendor");
+	product = read_line(it, "/sys/class/dmi/id/product_name");
+	model = read_line(it, "/proc/device-tree/model");
+	if (vendor || product || model)
+		it[n++] = (struct kb_config_item){
+			"platform", model ? (char *)model
+					  : talloc_asprintf(it, "%s%s%s", vendor ? vendor : "",
+							    vendor && product ? " " : "", product ? product : "") };
+	it[n++] = (struct kb_config_item){
+		"firmware", access("/sys/firmware/efi", F_OK) == 0		 ? "UEFI"
+			    : access("/proc/device-tree/ibm,opal", F_OK) == 0 ? "OPAL (device tree)"
+			    : access("/proc/device-tree", F_OK) == 0	 ? "device tree"
+									 : "BIOS" };
+	if (d->opts.compatible)
+		it[n++] = (struct kb_config_item){ "compatible", (char *)d->opts.compatible };
+	it[n++] = (struct kb_config_item){ "kexboot", PACKAGE_VERSION };
+	it[n++] = (struct kb_config_item){ "mode", d->opts.dry_run ? "dry-run" : "normal" };
+	for (i = 0; i < n_res; i++)
+		it[n++] = (struct kb_config_item){ talloc_asprintf(it, "kexec %s", res[i].id),
+						   talloc_steal(it, res[i].message) };
+	talloc_free(res);
+	info->items = it;
+	info->n_items = n;
+	return info;
+}
+
 void kb_settings_sysinfo(struct kb_daemon *d, struct kb_client *cl)
 {
 	struct kb_msg msg = { .type = KB_MSG_SYSINFO };
-	struct kb_config_item items[6];
-	struct utsname u;
-	unsigned n = 0;
 
-	if (uname(&u) == 0) {
-		items[n++] = (struct kb_config_item){ "kernel", u.release };
-		items[n++] = (struct kb_config_item){ "machine", u.machine };
-	}
-	items[n++] = (struct kb_config_item){ "arch", (char *)d->opts.arch };
-	if (d->opts.compatible)
-		items[n++] = (struct kb_config_item){ "compatible", (char *)d->opts.compatible };
-	items[n++] = (struct kb_config_item){ "kexboot", PACKAGE_VERSION };
-	items[n++] = (struct kb_config_item){ "mode", d->opts.dry_run ? "dry-run" : "normal" };
-	msg.u.config.items = items;
-	msg.u.config.n_items = n;
+	msg.u.config = *sysinfo(d);
 	kb_client_send(cl, &msg);
 }
 

@@ -82,6 +82,10 @@ check "the corrupt store is kept aside" test -f "$W/state/settings.conf.corrupt"
 check "the daemon warned about it" grep -qi "stored settings" "$W/daemon.log"
 check "the daemon still serves" test "$(ctl list --json | jq '.options | length')" = 3
 
+check "system information carries the kernel's kexec capabilities" \
+	ctlq '.sysinfo["kexec kexec-syscalls"] | test("kexec_file_load present")' status --json
+check "and the firmware" ctlq '.sysinfo.firmware | length > 0' status --json
+
 # watch streams changes for as long as it runs
 timeout 7 "$CTL" --socket "$SOCK" watch --json > "$W/watch.out" 2>&1 &
 wp=$!
