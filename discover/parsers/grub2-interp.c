@@ -87,7 +87,7 @@ static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, 
 	if (ip->var_size) {
 		mask = ip->var_size - 1;
 		for (i = h & mask; (v = ip->vars[i]); i = (i + 1) & mask)
-			if (v->hash == h && v->len == n && memcmp(v->name, name, n) == 0)
+			if (v->hash == h && v->len == n && g2_name_eq(v->name, name, n))
 				return v;
 	}
 	if (ip->n_vars >= G2_MAX_VARS) {
@@ -670,8 +670,12 @@ static inline int node_args(struct g2_interp *ip, struct g2_node *n, unsigned *r
 
 /* ---- execution ---- */
 
-/* Command table lookup by name and hash. */
-struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, uint32_t h)
+/* Initial command table size: over four times the builtin and ignored
+ * names, so that lookups (one per command run) rarely probe twice. */
+#define G2_CMD_TABLE_MIN 512u
+
+/* Command table lookup by name[0..n) and its g2_cmd_hash. */
+static inline struct g2_cmd *cmd_find(struct g2_interp *ip, const char *name, size_t n, uint32_t h)
 {
 	unsigned mask, i;
 
@@ -679,27 +683,30 @@ struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, uint32_t h)
 		return NULL;
 	mask = ip->cmd_size - 1;
 	for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
-		if (ip->cmds[i].hash == h && strcmp(ip->cmds[i].name, name) == 0)
+		if (ip->cmds[i].hash == h && ip->cmds[i].len == n &&
+		    g2_name_eq(ip->cmds[i].name, name, n))
 			return &ip->cmds[i];
 	return NULL;
+}
+
+/* Command table lookup by name[0..n) and its g2_cmd_hash. */
+struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, size_t n, uint32_t h)
+{
+	return cmd_find(ip, name, n, h);
 }
 
 /* Command table lookup (insert when create). */
 struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create)
 {
-	uint32_t h = g2_hash(name);
+	size_t n = strlen(name);
+	uint32_t h = g2_cmd_hash(name, n);
+	struct g2_cmd *c = cmd_find(ip, name, n, h);
 	unsigned mask, i;
 
-	if (ip->cmd_size) {
-		mask = ip->cmd_size - 1;
-		for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
-			if (ip->cmds[i].hash == h && strcmp(ip->cmds[i].name, name) == 0)
-				return &ip->cmds[i];
-	}
-	if (!create)
-		return NULL;
+	if (c || !create)
+		return c;
 	if ((ip->cmd_count + 1) * 2 > ip->cmd_size) {
-		unsigned size = ip->cmd_size ? ip->cmd_size * 2 : 256;
+		unsigned size = ip->cmd_size ? ip->cmd_size * 2 : G2_CMD_TABLE_MIN;
 		struct g2_cmd *t = talloc_zero_array(ip->mem, struct g2_cmd, size);
 
 		if (!t)
@@ -720,10 +727,11 @@ struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create)
 	mask = ip->cmd_size - 1;
 	for (i = h & mask; ip->cmds[i].name; i = (i + 1) & mask)
 		;
-	ip->cmds[i].name = g2_strndup(&ip->keep, name, strlen(name)); /* not under the table: it moves */
+	ip->cmds[i].name = g2_strndup(&ip->keep, name, n); /* not under the table: it moves */
 	if (!ip->cmds[i].name)
 		return NULL;
 	ip->cmds[i].hash = h;
+	ip->cmds[i].len = (uint32_t)n;
 	ip->cmd_count++;
 	ip->cmd_gen++; /* cached lookups (g2_node.cmd) may be stale now */
 	return &ip->cmds[i];
@@ -844,8 +852,7 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 		if (n->cmd_gen == ip->cmd_gen) {
 			c = n->ccmd;
 		} else {
-			c = g2_cmd_find_h(ip, n->cmd.argv[0],
-					  n->hash);
+			c = cmd_find(ip, n->cmd.argv[0], n->cmd.len0, n->hash);
 			n->ccmd = c;
 			n->cmd_gen = ip->cmd_gen;
 		}

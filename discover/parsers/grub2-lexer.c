@@ -151,6 +151,22 @@ static inline char *scan_word(char *q)
 	}
 }
 
+/* The end of the run of name characters ([A-Za-z0-9_]) starting at q. */
+static inline char *scan_name(char *q)
+{
+	for (;;) {
+		if (!g2_namec[(unsigned char)q[0]])
+			return q;
+		if (!g2_namec[(unsigned char)q[1]])
+			return q + 1;
+		if (!g2_namec[(unsigned char)q[2]])
+			return q + 2;
+		if (!g2_namec[(unsigned char)q[3]])
+			return q + 3;
+		q += 4;
+	}
+}
+
 #define KW_IS(s, len, lit) ((len) == sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
 
 /* The reserved word s[0..n) is, or G2_KW_NONE. */
@@ -617,6 +633,7 @@ void g2_lex(struct g2_lexer *lx)
 
 	t->word = NULL;
 	t->kw = G2_KW_NONE;
+	t->hashed = false;
 	if (lx->held) {
 		/* the delimiter that ended the last word (now its NUL): a
 		 * token of its own, see the switch below */
@@ -662,9 +679,17 @@ delim:
 	t->line = lx->line;
 	switch (k) {
 	case C_WORD: {
-		/* fast path: a run of ordinary characters ended by a delimiter */
-		char *q = scan_word(p);
+		/* fast path: a run of ordinary characters ended by a delimiter,
+		 * hashed as it is scanned (most such words are command names;
+		 * the parser takes the hash and the NAME= check from here) */
+		char *q = scan_name(p);
+		bool assign = q != p && *q == '=' && (g2_namec[c] & 2);
 		unsigned char kq = cclass[(unsigned char)*q];
+
+		if (kq == C_WORD) {
+			q = scan_word(q);
+			kq = cclass[(unsigned char)*q];
+		}
 
 		if (ends_word_class(kq)) {
 			size_t n = (size_t)(q - p);
@@ -693,6 +718,9 @@ delim:
 			t->type = t->word ? G2_T_WORD : G2_T_BAD;
 			if (!t->word)
 				t->kw = G2_KW_NONE;
+			t->hashed = true;
+			t->assign = assign;
+			t->hash = g2_cmd_hash(p, n);
 			return;
 		}
 		goto word;
@@ -819,11 +847,20 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 		if (!wv[n])
 			return n;
 		sv[n] = NULL;
+		lx->n_dyn++;
 		p = lx->p;
 	}
 	lx->p = p;
 	return n;
 }
+
+/* What g2_skip_seps does with a byte: 0 stop (it starts a command or a
+ * token), 1 skip (blank, ';'), 2 skip and count a line ('\n'), 3 look
+ * closer ('#', '\\', NUL). */
+static const unsigned char sepc[256] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1, [';'] = 1,
+	['\n'] = 2, ['#'] = 3, ['\\'] = 3, [0] = 3,
+};
 
 /* Skip the separators between commands (see grub2.h): what g2_lex would
  * return as G2_T_NL and G2_T_SEMI tokens, and the blanks, comments and
@@ -831,36 +868,42 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 void g2_skip_seps(struct g2_lexer *lx)
 {
 	char *p = lx->p;
+	unsigned line = lx->line;
 
 	if (lx->held) {
 		/* lx->p is at the delimiter's byte (now a NUL) */
 		if (lx->held == '\n')
-			lx->line++;
+			line++;
 		else if (lx->held != ';')
 			return;
 		lx->held = 0;
 		p++;
 	}
 	for (;;) {
-		unsigned char c = (unsigned char)*p, k = cclass[c];
+		unsigned char c = (unsigned char)*p, s = sepc[c];
 
-		if (k == C_BLANK || k == C_SEMI) {
+		if (s == 1) {
 			p++;
-		} else if (k == C_NL) {
-			lx->line++;
+		} else if (s == 2) {
+			line++;
 			p++;
+		} else if (!s) {
+			break;
 		} else if (c == '#') {
 			char *nl = memchr(p, '\n', (size_t)(lx->end - p));
 
 			p = nl ? nl : lx->end;
-		} else if (k == C_BSL && p[1] == '\n' && p + 1 < lx->end) {
+		} else if (c == '\\') {
+			if (p[1] != '\n' || p + 1 >= lx->end)
+				break;
 			p += 2;
-			lx->line++;
-		} else if (k == C_NUL && p < lx->end) {
+			line++;
+		} else if (p < lx->end) {
 			p++; /* a NUL byte inside: a blank, as in g2_lex */
 		} else {
 			break;
 		}
 	}
 	lx->p = p;
+	lx->line = line;
 }

@@ -129,6 +129,8 @@ static inline bool wv_push_word(struct g2_parser *ps, struct g2_word *w)
 
 	if (w->n_parts == 1 && w->parts[0].type == G2_P_LIT)
 		text = (char *)w->parts[0].s;
+	else
+		ps->lx.n_dyn++;
 	return wv_push(ps, w, text);
 }
 
@@ -166,27 +168,33 @@ static bool collect_words(struct g2_parser *ps)
 }
 
 /* Move the scratch words from index `from` into the arena: the argv of
- * their texts, and the word vector when some need expansion. */
-static bool wv_take(struct g2_parser *ps, unsigned from, struct g2_node *n)
+ * their texts, and the word vector when some need expansion (lx.n_dyn moved
+ * on from dyn0 while they were collected). */
+static bool wv_take(struct g2_parser *ps, unsigned from, unsigned dyn0, struct g2_node *n)
 {
 	unsigned cnt = ps->wv_n - from, i;
+	char **av, **sv = ps->sv + from;
 
 	n->cmd.n = cnt;
 	n->cmd.words = NULL;
-	n->cmd.argv = g2_alloc(ps->lx.arena, (cnt + 1) * sizeof(char *));
-	if (!n->cmd.argv)
+	av = g2_alloc(ps->lx.arena, (cnt + 1) * sizeof(char *));
+	if (!av)
 		goto oom;
-	if (cnt)
-		memcpy(n->cmd.argv, ps->sv + from, cnt * sizeof(char *));
-	n->cmd.argv[cnt] = NULL;
-	for (i = from; i < ps->wv_n; i++)
-		if (!ps->sv[i]) {
-			n->cmd.words = g2_alloc(ps->lx.arena, cnt * sizeof(struct g2_word *));
-			if (!n->cmd.words)
-				goto oom;
-			memcpy(n->cmd.words, ps->wv + from, cnt * sizeof(struct g2_word *));
-			break;
-		}
+	n->cmd.argv = av;
+	/* commands have a handful of words: a plain loop beats a memcpy call */
+	for (i = 0; i < cnt; i++)
+		av[i] = sv[i];
+	av[cnt] = NULL;
+	if (ps->lx.n_dyn != dyn0) {
+		struct g2_word **wv = ps->wv + from, **nw;
+
+		nw = g2_alloc(ps->lx.arena, cnt * sizeof(struct g2_word *));
+		if (!nw)
+			goto oom;
+		for (i = 0; i < cnt; i++)
+			nw[i] = wv[i];
+		n->cmd.words = nw;
+	}
 	ps->wv_n = from;
 	return true;
 oom:
@@ -308,7 +316,7 @@ static struct g2_node *parse_for(struct g2_parser *ps, unsigned line)
 {
 	struct g2_node *n = new_node(ps, G2_N_FOR, line);
 	struct g2_token *t;
-	unsigned from = ps->wv_n;
+	unsigned from = ps->wv_n, dyn0 = ps->lx.n_dyn;
 
 	if (!n)
 		return NULL;
@@ -321,7 +329,7 @@ static struct g2_node *parse_for(struct g2_parser *ps, unsigned line)
 	g2_next(&ps->lx);
 	if (!expect_kw(ps, KW_IN, line))
 		return NULL;
-	if (!collect_words(ps) || !wv_take(ps, from, n))
+	if (!collect_words(ps) || !wv_take(ps, from, dyn0, n))
 		return NULL;
 	return parse_loop_body(ps, n, line);
 }
@@ -380,7 +388,7 @@ static struct g2_node *parse_function(struct g2_parser *ps, unsigned line)
 /* Words of a menuentry/submenu up to its '{' (not consumed). */
 static bool parse_menu_words(struct g2_parser *ps, struct g2_node *n, const char *what)
 {
-	unsigned from = ps->wv_n;
+	unsigned from = ps->wv_n, dyn0 = ps->lx.n_dyn;
 	struct g2_token *t;
 
 	if (!collect_words(ps))
@@ -391,7 +399,7 @@ static bool parse_menu_words(struct g2_parser *ps, struct g2_node *n, const char
 		fail(ps, t->line, "%s: expected '{' on the same line", what);
 		return false;
 	}
-	return wv_take(ps, from, n);
+	return wv_take(ps, from, dyn0, n);
 }
 
 static struct g2_node *parse_menu(struct g2_parser *ps, uint8_t type, unsigned line)
@@ -407,7 +415,13 @@ static struct g2_node *parse_menu(struct g2_parser *ps, uint8_t type, unsigned l
 static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 {
 	struct g2_node *n = new_node(ps, G2_N_CMD, line);
-	unsigned from = ps->wv_n;
+	unsigned from = ps->wv_n, dyn0 = ps->lx.n_dyn;
+	const struct g2_token *t0 = &ps->lx.tok;
+	/* the first word is the peeked token: the lexer may have hashed it */
+	bool hashed = ps->lx.have_tok && t0->type == G2_T_WORD && t0->hashed;
+	bool assign0 = t0->assign;
+	uint32_t h0 = t0->hash;
+	uint32_t len0 = hashed ? t0->word->parts[0].len : 0;
 
 	if (!n)
 		return NULL;
@@ -443,7 +457,12 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 	}
 	/* settled once here, not on every run of the command: whether the
 	 * first word is NAME=value, and its hash, in one pass over it */
-	{
+	if (hashed) {
+		n->assign = assign0;
+		n->plain0 = true;
+		n->hash = h0;
+	} else {
+		len0 = 0;
 		const struct g2_word *w = ps->wv[from];
 		const char *s0 = ps->sv[from];
 
@@ -451,20 +470,21 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 			s0 = w->parts[0].s;
 		if (s0) {
 			const char *p = s0;
-			uint32_t h = 2166136261u;
 
-			for (; g2_namec[(unsigned char)*p]; p++)
-				h = (h ^ (unsigned char)*p) * 16777619u;
+			while (g2_namec[(unsigned char)*p])
+				p++;
 			n->assign = (g2_namec[(unsigned char)*s0] & 2) && *p == '=';
 			if (w && w->plain) {
 				n->plain0 = true;
-				for (; *p; p++)
-					h = (h ^ (unsigned char)*p) * 16777619u;
-				n->hash = h;
+				len0 = (uint32_t)strlen(s0);
+				n->hash = g2_cmd_hash(s0, len0);
 			}
 		}
 	}
-	return wv_take(ps, from, n) ? n : NULL;
+	if (!wv_take(ps, from, dyn0, n))
+		return NULL;
+	n->cmd.len0 = len0;
+	return n;
 }
 
 static struct g2_node *parse_command(struct g2_parser *ps)

@@ -165,6 +165,10 @@ struct g2_token {
 	struct g2_word *word;
 	uint8_t kw; /* enum g2_kw of a plain word, else G2_KW_NONE */
 	char bad;   /* the character of a G2_T_BAD token */
+	/* a plain word of g2_lex's fast path: its g2_cmd_hash, and whether it
+	 * reads NAME=... (settled while it was scanned, for the parser) */
+	bool hashed, assign;
+	uint32_t hash;
 };
 struct g2_interp;
 struct g2_lexer {
@@ -181,6 +185,10 @@ struct g2_lexer {
 	char held;
 	/* g2_lex_args stopped at a newline or ';' (the command's end) */
 	bool at_sep;
+	/* words handed out that need expansion (g2_lex_args' $-words, tokens
+	 * with more than one literal part): counted so that the parser knows
+	 * whether a command's argv is all literal without looking */
+	unsigned n_dyn;
 	/* scratch for building words */
 	char *buf;
 	size_t buf_len, buf_cap;
@@ -241,7 +249,7 @@ struct g2_node {
 	bool negate; /* "! cmd" */
 	bool assign; /* G2_N_CMD: the first word is NAME=value */
 	bool plain0; /* G2_N_CMD: the first word is one unquoted literal */
-	uint32_t hash; /* G2_N_CMD with a plain first word: its g2_hash */
+	uint32_t hash; /* G2_N_CMD with a plain first word: its g2_cmd_hash */
 	unsigned line;
 	uint32_t cmd_gen;    /* G2_N_CMD: ccmd below is valid while ip->cmd_gen is this */
 	struct g2_cmd *ccmd; /* the first word's command table entry (NULL: none) */
@@ -249,6 +257,7 @@ struct g2_node {
 	union {
 		struct {
 			unsigned n;
+			uint32_t len0; /* G2_N_CMD with plain0: strlen(argv[0]) */
 			/* argv[i] is the text of word i when it is one literal
 			 * part, else NULL and words[i] is to be expanded;
 			 * argv[n] is NULL. words is NULL when every word is
@@ -324,7 +333,8 @@ struct g2_frame {
 /* A command name: builtin, ignored command and/or script function. */
 struct g2_cmd {
 	const char *name; /* NULL = empty slot */
-	uint32_t hash;
+	uint32_t hash;    /* g2_cmd_hash of the name */
+	uint32_t len;     /* of the name */
 	int (*fn)(struct g2_interp *ip, unsigned argc, char **argv);
 	struct g2_node *func; /* function body, NULL if none */
 	bool noop;
@@ -459,7 +469,68 @@ int g2_run_buffer(struct g2_interp *ip, const char *file, char *buf, size_t len)
 /* Call a function/builtin by argv (argv[0] the command name). */
 int g2_run_argv(struct g2_interp *ip, unsigned argc, char **argv, unsigned line);
 
-/* FNV-1a, for variable and command tables. */
+/* Loads of 8 and 4 bytes from anywhere (memcpy: no alignment needed). */
+static inline uint64_t g2_ld8(const char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v;
+}
+static inline uint32_t g2_ld4(const char *s)
+{
+	uint32_t v;
+
+	memcpy(&v, s, 4);
+	return v;
+}
+
+/* a[0..n) == b[0..n), reading no byte outside either: the first and last
+ * 8 (or 4) bytes overlap for short names, which is all of them mostly. */
+static inline bool g2_name_eq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8) {
+		if (g2_ld8(a) != g2_ld8(b) || g2_ld8(a + n - 8) != g2_ld8(b + n - 8))
+			return false;
+		return n <= 16 || memcmp(a + 8, b + 8, n - 16) == 0;
+	}
+	if (n >= 4)
+		return g2_ld4(a) == g2_ld4(b) && g2_ld4(a + n - 4) == g2_ld4(b + n - 4);
+	return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
+/* Hash of a command name s[0..n) for the command table: a few loads and a
+ * multiply instead of a step per byte (names are short and looked up once
+ * per command run); longer names are hashed byte by byte (FNV-1a). */
+static inline uint32_t g2_cmd_hash(const char *s, size_t n)
+{
+	uint64_t a, b;
+
+	if (n > 16) {
+		uint32_t h = 2166136261u;
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)s[i]) * 16777619u;
+		return h;
+	}
+	if (n >= 8) {
+		a = g2_ld8(s);
+		b = g2_ld8(s + n - 8);
+	} else if (n >= 4) {
+		a = g2_ld4(s);
+		b = g2_ld4(s + n - 4);
+	} else {
+		a = n ? (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 |
+				(unsigned)(unsigned char)s[n - 1] << 16
+		      : 0;
+		b = 0;
+	}
+	a = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(a >> 32);
+}
+
+/* FNV-1a, for the variable table. */
 static inline uint32_t g2_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -471,8 +542,8 @@ static inline uint32_t g2_hash(const char *s)
 
 /* Command table: the entry for name (created when create), NULL if absent. */
 struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create);
-/* g2_cmd_get(name, false) with the name's g2_hash known. */
-struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, uint32_t h);
+/* g2_cmd_get(name, false) for name[0..n) with its g2_cmd_hash h known. */
+struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, size_t n, uint32_t h);
 /* Builtins (grub2-builtins.c): fill the command table. 0 or -ENOMEM. */
 typedef int (*g2_builtin_fn)(struct g2_interp *ip, unsigned argc, char **argv);
 int g2_commands_init(struct g2_interp *ip);
