@@ -692,7 +692,8 @@ static bool test_or(struct test_state *t)
 	return r;
 }
 
-static int cmd_test(struct g2_interp *ip, unsigned argc, char **argv)
+/* test and [ (see grub2.h). */
+int g2_cmd_test(struct g2_interp *ip, unsigned argc, char **argv)
 {
 	struct test_state t = {ip, argc, 1, argv, 0};
 
@@ -1706,7 +1707,7 @@ struct builtin {
 };
 
 static const struct builtin builtins[] = {
-	{"[", cmd_test},
+	{"[", g2_cmd_test},
 	{"blscfg", cmd_blscfg},
 	{"break", cmd_break},
 	{"configfile", cmd_source},
@@ -1740,7 +1741,7 @@ static const struct builtin builtins[] = {
 	{"setparams", cmd_setparams},
 	{"shift", cmd_shift},
 	{"source", cmd_source},
-	{"test", cmd_test},
+	{"test", g2_cmd_test},
 	{"true", cmd_true},
 	{"unset", cmd_unset},
 };

@@ -555,6 +555,34 @@ static int expand_word_fast(struct g2_interp *ip, const struct g2_word *w, struc
 	return argv_push(ip, av, out) ? 1 : -1;
 }
 
+/* Word i of a command node as one field when that is what it expands to
+ * by the fast path; NULL when the general path must decide (several or
+ * no fields, special parameters) or on allocation failure. */
+static const char *one_field(struct g2_interp *ip, const struct g2_node *n, unsigned i)
+{
+	char *v[2];
+	struct argv_vec av = {v, 0, 2, false};
+
+	if (n->cmd.argv[i])
+		return n->cmd.argv[i];
+	if (expand_word_fast(ip, n->cmd.words[i], &av) != 1 || av.n != 1)
+		return NULL;
+	return v[0];
+}
+
+/* `[ A = B ]`, `[ A != B ]` (G2_SHAPE_TEST_*) without an argv: what
+ * g2_cmd_test would return, or -1 when it has to run after all. */
+static int test_shortcut(struct g2_interp *ip, const struct g2_node *n)
+{
+	const char *a = one_field(ip, n, 1), *b;
+	bool eq;
+
+	if (!a || !(b = one_field(ip, n, 3)))
+		return -1;
+	eq = strcmp(a, b) == 0;
+	return (n->shape == G2_SHAPE_TEST_EQ) == eq ? 0 : 1;
+}
+
 /* Expand one word into fields appended to av. split=false keeps it one field. */
 static bool expand_word(struct g2_interp *ip, const struct g2_word *w, struct argv_vec *av, bool split)
 {
@@ -859,6 +887,11 @@ static int exec_cmd(struct g2_interp *ip, struct g2_node *n)
 
 		if (c && c->noop && !c->fn && !c->func)
 			return 0;
+		if (n->shape && c && c->fn == g2_cmd_test) {
+			st = test_shortcut(ip, n);
+			if (st >= 0)
+				return st;
+		}
 		if (c && (c->fn || c->func)) {
 			if (node_args(ip, n, &argc, &argv) < 0 || !argc)
 				return 1;

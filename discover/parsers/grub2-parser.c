@@ -412,6 +412,22 @@ static struct g2_node *parse_menu(struct g2_parser *ps, uint8_t type, unsigned l
 	return parse_block(ps, n, what) ? n : NULL;
 }
 
+/* The shape of a five-word command (enum g2_shape): `[ A op B ]` with
+ * the brackets and the operator literal. */
+static uint8_t test_shape(char *const *argv)
+{
+	const char *op = argv[2];
+
+	if (!argv[0] || argv[0][0] != '[' || argv[0][1] || !argv[4] || argv[4][0] != ']' ||
+	    argv[4][1] || !op)
+		return G2_SHAPE_NONE;
+	if (op[0] == '=' && (!op[1] || (op[1] == '=' && !op[2])))
+		return G2_SHAPE_TEST_EQ;
+	if (op[0] == '!' && op[1] == '=' && !op[2])
+		return G2_SHAPE_TEST_NE;
+	return G2_SHAPE_NONE;
+}
+
 static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 {
 	struct g2_node *n = new_node(ps, G2_N_CMD, line);
@@ -484,6 +500,8 @@ static struct g2_node *parse_simple(struct g2_parser *ps, unsigned line)
 	if (!wv_take(ps, from, dyn0, n))
 		return NULL;
 	n->cmd.len0 = len0;
+	if (n->plain0 && n->cmd.n == 5)
+		n->shape = test_shape(n->cmd.argv);
 	return n;
 }
 

@@ -244,11 +244,19 @@ enum g2_node_type {
 	G2_N_SUBMENU_OPEN, /* streamed top-level submenu: body follows as separate items */
 	G2_N_SUBMENU_CLOSE,
 };
+/* Shapes of simple commands that the interpreter runs by a shortcut when
+ * their first word still names the builtin they were parsed for. */
+enum g2_shape {
+	G2_SHAPE_NONE = 0,
+	G2_SHAPE_TEST_EQ, /* [ A = B ] or [ A == B ] (literal [, = and ]) */
+	G2_SHAPE_TEST_NE, /* [ A != B ] */
+};
 struct g2_node {
 	uint8_t type;
 	bool negate; /* "! cmd" */
 	bool assign; /* G2_N_CMD: the first word is NAME=value */
 	bool plain0; /* G2_N_CMD: the first word is one unquoted literal */
+	uint8_t shape; /* G2_N_CMD: enum g2_shape, what its words look like */
 	uint32_t hash; /* G2_N_CMD with a plain first word: its g2_cmd_hash */
 	unsigned line;
 	uint32_t cmd_gen;    /* G2_N_CMD: ccmd below is valid while ip->cmd_gen is this */
@@ -544,6 +552,9 @@ static inline uint32_t g2_hash(const char *s)
 struct g2_cmd *g2_cmd_get(struct g2_interp *ip, const char *name, bool create);
 /* g2_cmd_get(name, false) for name[0..n) with its g2_cmd_hash h known. */
 struct g2_cmd *g2_cmd_find_h(struct g2_interp *ip, const char *name, size_t n, uint32_t h);
+/* The test and [ builtin (the interpreter runs `[ A = B ]` without it
+ * when it can, see G2_SHAPE_TEST_EQ). */
+int g2_cmd_test(struct g2_interp *ip, unsigned argc, char **argv);
 /* Builtins (grub2-builtins.c): fill the command table. 0 or -ENOMEM. */
 typedef int (*g2_builtin_fn)(struct g2_interp *ip, unsigned argc, char **argv);
 int g2_commands_init(struct g2_interp *ip);
