@@ -409,7 +409,6 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 	size_t text = 0;
 	const char *p = lx->p;
 	struct g2_word *w;
-	char *t;
 
 	for (;;) {
 		unsigned char k = cclass[(unsigned char)*p];
@@ -465,10 +464,15 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 	}
 	if (!ends_word_class(cclass[(unsigned char)*p]) || !np || text > G2_MAX_WORD_LEN)
 		return NULL;
-	w = g2_alloc(lx->arena, sizeof(*w) + np * sizeof(struct g2_part) + text);
+	if (np == 1 && pv[0].type == G2_P_LIT)
+		return NULL; /* no $ after all: g2_lex's literal paths */
+	/* the parts point into the buffer (it lives as long as the AST): a
+	 * literal part is used by its length, a bound name not at all; only
+	 * an unbound name ($1, $?, ...) is looked up by its text, so only it
+	 * is copied out with a NUL */
+	w = g2_alloc(lx->arena, sizeof(*w) + np * sizeof(struct g2_part));
 	if (!w)
 		return NULL;
-	t = (char *)w + sizeof(*w) + np * sizeof(struct g2_part);
 	w->n_parts = np;
 	w->plain = false;
 	for (i = 0; i < np; i++) {
@@ -476,14 +480,14 @@ static struct g2_word *lex_word_simple(struct g2_lexer *lx)
 
 		pt->type = pv[i].type;
 		pt->len = pv[i].len;
-		memcpy(t, pv[i].s, pv[i].len);
-		t[pv[i].len] = '\0';
-		pt->s = t;
-		pt->var = pt->type != G2_P_LIT ? g2_var_bind_h(lx->ip, t, pv[i].len, pv[i].hash) : NULL;
-		t += pv[i].len + 1;
+		pt->s = pv[i].s;
+		pt->var = NULL;
+		if (pt->type == G2_P_LIT)
+			continue;
+		pt->var = g2_var_bind_h(lx->ip, pv[i].s, pv[i].len, pv[i].hash);
+		if (!pt->var && !(pt->s = g2_strndup(lx->arena, pv[i].s, pv[i].len)))
+			return NULL;
 	}
-	if (np == 1 && pv[0].type == G2_P_LIT)
-		w->plain = true;
 	lx->p = (char *)p;
 	return w;
 }

@@ -70,11 +70,11 @@ static void fail(struct g2_parser *ps, unsigned line, const char *fmt, const cha
 	ps->failed = true;
 }
 
-static struct g2_node *new_node(struct g2_parser *ps, uint8_t type, unsigned line)
+static inline struct g2_node *new_node(struct g2_parser *ps, uint8_t type, unsigned line)
 {
 	struct g2_node *n = g2_alloc(ps->lx.arena, sizeof(*n));
 
-	if (!n) {
+	if (__builtin_expect(!n, 0)) {
 		fail(ps, line, "%s", "out of memory");
 		return NULL;
 	}
