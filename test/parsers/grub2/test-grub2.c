@@ -1109,6 +1109,64 @@ static void test_regress_command_table_grows(void **state)
 	assert_string_equal(T->pctx.options[1]->args, "2");
 }
 
+/* `[ A = B ]` / `[ A != B ]` run by the interpreter's shortcut must agree
+ * with the test builtin, including where the shortcut has to give way:
+ * values with blanks (several fields), empty expansions (no field), $1,
+ * a quoted operator, and a `[` that is no longer the builtin's shape. */
+static void test_test_shortcut_agrees(void **state)
+{
+	parse("v=y\nsp='a b'\nem=\n"
+	      "function f { if [ x$1 = xq ]; then r1=t; else r1=f; fi; }\n"
+	      "f q\n"
+	      "if [ x$v = xy ]; then a=t; else a=f; fi\n"
+	      "if [ x$v != xy ]; then b=t; else b=f; fi\n"
+	      "if [ x$v == x$v ]; then c=t; else c=f; fi\n"
+	      "if [ $sp = a ]; then d=t; else d=f; fi\n"      /* [ a b = a ]: 5 args */
+	      "if [ $em = x ]; then e=t; else e=f; fi\n"      /* [ = x ]: -n-like */
+	      "if [ \"$sp\" = 'a b' ]; then g=t; else g=f; fi\n"
+	      "if [ xa \"=\" xa ]; then h=t; else h=f; fi\n"
+	      "if [ x${v}z != x${v}z ]; then i=t; else i=f; fi\n"
+	      "if [ $undefined = $undefined ]; then j=t; else j=f; fi\n"
+	      "menuentry t { linux /k $r1 $a $b $c $d $e $g $h $i $j; }\n");
+	assert_int_equal(T->pctx.n_errors, 0);
+	/* [ a b = a ] is "a" followed by junk: GRUB's test reads `a` as true
+	 * then ignores; [ = x ] is a one-argument-pair test: both as the
+	 * builtin decides */
+	assert_string_equal(opt(0)->args, "t t f t t t t t f t");
+}
+
+/* Command names that share their first and last bytes (the command hash
+ * reads those) and assignments found by the lexer's first-word scan. */
+static void test_command_names_and_assignments(void **state)
+{
+	parse("function abcdefgh_12345678 { r=one; }\n"
+	      "function abcdefgh_x2345678 { r=two; }\n"
+	      "function abcdefgh_y_12345678 { q=three; }\n"
+	      "function a_b { s=four; }\n"
+	      "abcdefgh_x2345678\n"
+	      "abcdefgh_y_12345678\n"
+	      "a_b\n"
+	      "k=v=w\n"
+	      "9x=1\n"
+	      "menuentry t { linux /k $r $q $s $k; }\n");
+	assert_int_equal(T->pctx.n_options, 1);
+	assert_string_equal(opt(0)->args, "two three four v=w");
+	assert_true(has_error("can't find command '9x=1'"));
+}
+
+/* $-words whose parts point into the input: the text around them is cut
+ * into words in place, special parameters keep working. */
+static void test_dollar_parts_in_place(void **state)
+{
+	parse("kv=6.1\n"
+	      "function f { linux /boot/vmlinuz-${kv}-$1 a$2b $#;x=$?; }\n"
+	      "menuentry t { f one two; initrd /i-${kv}.img;}\n");
+	assert_int_equal(T->pctx.n_errors, 0);
+	assert_string_equal(opt(0)->args, "atwob 2");
+	assert_res(&opt(0)->kernel, "sda1", "/boot/vmlinuz-6.1-one");
+	assert_res(&opt(0)->initrds[0], "sda1", "/i-6.1.img");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1169,6 +1227,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_functions_outlive_their_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regress_trailing_backslash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regress_command_table_grows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_test_shortcut_agrees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_names_and_assignments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dollar_parts_in_place, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
