@@ -109,6 +109,8 @@ static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, 
 	v->len = (uint32_t)n;
 	v->cap = 0;
 	v->stamp = 0;
+	v->vlen = 0;
+	v->vsplit = G2_VS_ONE;
 	v->exported = false;
 	mask = ip->var_size - 1;
 	for (i = h & mask; ip->vars[i]; i = (i + 1) & mask)
@@ -121,9 +123,19 @@ static struct g2_var *var_get(struct g2_interp *ip, const char *name, size_t n, 
 /* g2_var_bind with the name's g2_hash h known. */
 struct g2_var *g2_var_bind_h(struct g2_interp *ip, const char *s, size_t n, uint32_t h)
 {
+	unsigned mask, i;
+	struct g2_var *v;
+
 	if (!n || (s[0] >= '0' && s[0] <= '9') ||
 	    (n == 1 && (s[0] == '?' || s[0] == '#' || s[0] == '@' || s[0] == '*')))
 		return NULL;
+	/* the lookup inline: most references name a known variable */
+	if (ip->var_size) {
+		mask = ip->var_size - 1;
+		for (i = h & mask; (v = ip->vars[i]); i = (i + 1) & mask)
+			if (v->hash == h && v->len == n && g2_name_eq(v->name, s, n))
+				return v;
+	}
 	return var_get(ip, s, n, h, false);
 }
 
@@ -154,6 +166,8 @@ static bool var_save(struct g2_interp *ip, struct g2_var *v)
 	u->value = v->value;
 	u->cap = v->cap;
 	u->stamp = v->stamp;
+	u->vlen = v->vlen;
+	u->vsplit = v->vsplit;
 	u->exported = v->exported;
 	u->next = e->log;
 	e->log = u;
@@ -182,6 +196,8 @@ static int store_value(struct g2_interp *ip, struct g2_var *v, const char *value
 	char *nv;
 	size_t cap;
 
+	v->vlen = (uint32_t)len;
+	v->vsplit = G2_VS_UNKNOWN;
 	if (v->value && v->cap > len) {
 		memmove(v->value, value, len);
 		v->value[len] = '\0';
@@ -252,8 +268,11 @@ void g2_unset(struct g2_interp *ip, const char *name)
 {
 	struct g2_var *v = var_find(ip, name, hash_name(name));
 
-	if (v && v->value && var_save(ip, v))
+	if (v && v->value && var_save(ip, v)) {
 		v->value = NULL; /* its bytes stay for the outer context */
+		v->vlen = 0;
+		v->vsplit = G2_VS_ONE;
+	}
 }
 
 /* Mark a variable exported (creating it empty if unset, as GRUB does). */
@@ -304,6 +323,8 @@ int g2_env_push(struct g2_interp *ip, bool overlay)
 			return -ENOMEM;
 		}
 		v->value = NULL;
+		v->vlen = 0;
+		v->vsplit = G2_VS_ONE;
 	}
 	return 0;
 }
@@ -322,6 +343,8 @@ void g2_env_pop(struct g2_interp *ip)
 		v->value = u->value;
 		v->cap = u->cap;
 		v->stamp = u->stamp;
+		v->vlen = u->vlen;
+		v->vsplit = u->vsplit;
 		v->exported = u->exported;
 	}
 	ip->env = e->saved;
@@ -520,22 +543,26 @@ static int expand_word_fast(struct g2_interp *ip, const struct g2_word *w, struc
 			pv[i].n = pt->len;
 			started = true;
 		} else {
-			if (!pt->var)
+			struct g2_var *var = pt->var;
+
+			if (!var)
 				return 0; /* special parameters: the general path */
-			v = pt->var->value ? pt->var->value : "";
+			v = var->value ? var->value : "";
 			if (pt->type == G2_P_QVAR) {
-				e = v + strlen(v);
 				started = true;
 			} else {
-				for (e = v; !ifs_end[(unsigned char)*e]; e++)
-					;
-				if (*e)
+				if (__builtin_expect(var->vsplit == G2_VS_UNKNOWN, 0)) {
+					for (e = v; !ifs_end[(unsigned char)*e]; e++)
+						;
+					var->vsplit = *e ? G2_VS_SPLIT : G2_VS_ONE;
+				}
+				if (var->vsplit == G2_VS_SPLIT)
 					return 0; /* fields to split */
-				if (e != v)
+				if (var->vlen)
 					started = true;
 			}
 			pv[i].s = v;
-			pv[i].n = (size_t)(e - v);
+			pv[i].n = var->vlen;
 		}
 		total += pv[i].n;
 	}

@@ -316,13 +316,23 @@ struct g2_var {
 	uint32_t len;     /* of the name */
 	uint32_t cap;     /* bytes at value this context may rewrite in place; 0 = none */
 	uint32_t stamp;   /* serial of the context whose undo log saved it last */
+	uint32_t vlen;    /* strlen(value), 0 when unset */
+	uint8_t vsplit;   /* enum g2_vsplit: does the value hold blanks? */
 	bool exported;
+};
+/* Whether an unquoted $var's value splits into fields, settled the first
+ * time it is expanded (values are set far more often than expanded). */
+enum g2_vsplit {
+	G2_VS_UNKNOWN = 0,
+	G2_VS_ONE,   /* no blank, tab or newline: one field (or none when empty) */
+	G2_VS_SPLIT, /* fields to split */
 };
 struct g2_undo {
 	struct g2_undo *next;
 	struct g2_var *var;
 	char *value;
-	uint32_t cap, stamp;
+	uint32_t cap, stamp, vlen;
+	uint8_t vsplit;
 	bool exported;
 };
 /* A variable context, in the ip->envm arena from its mark (contexts are
