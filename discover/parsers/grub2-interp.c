@@ -518,6 +518,33 @@ static const unsigned char ifs_end[256] = {[0] = 2, [' '] = 1, ['\t'] = 1, ['\n'
 
 #define FAST_PARTS 8
 
+/* memcpy for the short pieces words are made of: overlapping 8- or 4-byte
+ * moves inside both ranges instead of a call. */
+static inline void copy_small(char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a = g2_ld8(s), b = g2_ld8(s + n - 8);
+
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a = g2_ld4(s), b = g2_ld4(s + n - 4);
+
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n < 4) {
+		if (n) {
+			char a = s[0], b = s[n / 2], c = s[n - 1];
+
+			d[0] = a;
+			d[n / 2] = b;
+			d[n - 1] = c;
+		}
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
 /* expand_word's fast path for a word of bound variables and literals whose
  * unquoted values hold no blank (one field, laid out once in the tmp
  * arena). 1 done, 0 not this case (nothing done), -1 allocation failure. */
@@ -575,7 +602,7 @@ static int expand_word_fast(struct g2_interp *ip, const struct g2_word *w, struc
 		return -1;
 	o = out;
 	for (i = 0; i < w->n_parts; i++) {
-		memcpy(o, pv[i].s, pv[i].n);
+		copy_small(o, pv[i].s, pv[i].n);
 		o += pv[i].n;
 	}
 	*o = '\0';

@@ -861,30 +861,20 @@ unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsign
 /* What g2_skip_seps does with a byte: 0 stop (it starts a command or a
  * token), 1 skip (blank, ';'), 2 skip and count a line ('\n'), 3 look
  * closer ('#', '\\', NUL). */
-static const unsigned char sepc[256] = {
+const unsigned char g2_sepc[256] = {
 	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1, [';'] = 1,
 	['\n'] = 2, ['#'] = 3, ['\\'] = 3, [0] = 3,
 };
 
-/* Skip the separators between commands (see grub2.h): what g2_lex would
- * return as G2_T_NL and G2_T_SEMI tokens, and the blanks, comments and
- * line continuations around them. */
-void g2_skip_seps(struct g2_lexer *lx)
+/* g2_skip_seps past its fast cases: comments, backslash-newline, NUL bytes
+ * (and everything after them). */
+void g2_skip_seps_slow(struct g2_lexer *lx)
 {
 	char *p = lx->p;
 	unsigned line = lx->line;
 
-	if (lx->held) {
-		/* lx->p is at the delimiter's byte (now a NUL) */
-		if (lx->held == '\n')
-			line++;
-		else if (lx->held != ';')
-			return;
-		lx->held = 0;
-		p++;
-	}
 	for (;;) {
-		unsigned char c = (unsigned char)*p, s = sepc[c];
+		unsigned char c = (unsigned char)*p, s = g2_sepc[c];
 
 		if (s == 1) {
 			p++;

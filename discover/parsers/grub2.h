@@ -209,9 +209,37 @@ void g2_lex(struct g2_lexer *lx);
  * token needs g2_lex. Only when no token is peeked. */
 unsigned g2_lex_args(struct g2_lexer *lx, char **sv, struct g2_word **wv, unsigned n,
 		     unsigned cap);
+/* What g2_skip_seps does with a byte: 0 stop (it starts a command or a
+ * token), 1 skip (blank, ';'), 2 skip and count a line ('\n'), 3 look
+ * closer ('#', '\\', NUL: g2_skip_seps_slow). */
+extern const unsigned char g2_sepc[256];
+/* g2_skip_seps from lx->p on, for all cases. */
+void g2_skip_seps_slow(struct g2_lexer *lx);
 /* Skip newlines, ';', blanks and comments (the separators between
- * commands). Only when no token is peeked. */
-void g2_skip_seps(struct g2_lexer *lx);
+ * commands), what g2_lex would return as G2_T_NL and G2_T_SEMI tokens.
+ * Only when no token is peeked. */
+static inline void g2_skip_seps(struct g2_lexer *lx)
+{
+	char *p = lx->p;
+	unsigned char s;
+
+	if (lx->held) {
+		/* lx->p is at the delimiter's byte (now a NUL) */
+		if (lx->held == '\n')
+			lx->line++;
+		else if (lx->held != ';')
+			return;
+		lx->held = 0;
+		p++;
+	}
+	while ((s = g2_sepc[(unsigned char)*p]) == 1 || s == 2) {
+		lx->line += s >> 1;
+		p++;
+	}
+	lx->p = p;
+	if (__builtin_expect(s == 3, 0))
+		g2_skip_seps_slow(lx);
+}
 /* A one-part literal word for text[0..n) (NUL-terminated in place). */
 struct g2_word *g2_lit_word(struct g2_lexer *lx, const char *text, size_t n, bool plain);
 /* Peek at the next token. */
