@@ -624,17 +624,78 @@ static const char *one_field(struct g2_interp *ip, const struct g2_node *n, unsi
 	return v[0];
 }
 
+/* Does word w expand to exactly the one field t[0..tl)? 1 yes, 0 no, -1
+ * when the fast path cannot tell (as one_field). Compared piece by piece,
+ * nothing built. */
+static int word_is_text(const struct g2_word *w, const char *t, size_t tl)
+{
+	bool started = false, eq = true;
+	size_t off = 0, total = 0;
+	unsigned i;
+
+	for (i = 0; i < w->n_parts; i++) {
+		const struct g2_part *pt = &w->parts[i];
+		const char *v;
+		size_t n;
+
+		if (pt->type == G2_P_LIT) {
+			v = pt->s;
+			n = pt->len;
+			started = true;
+		} else {
+			struct g2_var *var = pt->var;
+
+			if (!var)
+				return -1;
+			v = var->value ? var->value : "";
+			n = var->vlen;
+			if (pt->type == G2_P_QVAR) {
+				started = true;
+			} else {
+				if (var->vsplit == G2_VS_UNKNOWN) {
+					const char *e;
+
+					for (e = v; !ifs_end[(unsigned char)*e]; e++)
+						;
+					var->vsplit = *e ? G2_VS_SPLIT : G2_VS_ONE;
+				}
+				if (var->vsplit == G2_VS_SPLIT)
+					return -1; /* more fields: another test */
+				if (n)
+					started = true;
+			}
+		}
+		/* every part is still checked for the cases above */
+		total += n;
+		if (eq && (n > tl - off || !g2_name_eq(v, t + off, n)))
+			eq = false;
+		else
+			off += n;
+	}
+	if (!started || total > G2_MAX_WORD_LEN)
+		return -1; /* no field: another test; too long: refused there */
+	return eq && off == tl;
+}
+
 /* `[ A = B ]`, `[ A != B ]` (G2_SHAPE_TEST_*) without an argv: what
  * g2_cmd_test would return, or -1 when it has to run after all. */
 static int test_shortcut(struct g2_interp *ip, const struct g2_node *n)
 {
-	const char *a = one_field(ip, n, 1), *b;
-	bool eq;
+	const char *a = n->cmd.argv[1], *b = n->cmd.argv[3];
+	int eq;
 
-	if (!a || !(b = one_field(ip, n, 3)))
+	if (a && b) {
+		eq = strcmp(a, b) == 0;
+	} else if (b) {
+		eq = word_is_text(n->cmd.words[1], b, strlen(b));
+	} else {
+		if (!a && !(a = one_field(ip, n, 1)))
+			return -1;
+		eq = word_is_text(n->cmd.words[3], a, strlen(a));
+	}
+	if (eq < 0)
 		return -1;
-	eq = strcmp(a, b) == 0;
-	return (n->shape == G2_SHAPE_TEST_EQ) == eq ? 0 : 1;
+	return (n->shape == G2_SHAPE_TEST_EQ) == (eq == 1) ? 0 : 1;
 }
 
 /* Expand one word into fields appended to av. split=false keeps it one field. */
