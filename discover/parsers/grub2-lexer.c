@@ -112,12 +112,6 @@ const unsigned char g2_namec[256] = {
 	['V'] = 3, ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
 };
 
-/* First bytes of the reserved words: only these words need keyword_of. */
-static const unsigned char kwstart[256] = {
-	['!'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['i'] = 1, ['m'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['w'] = 1,
-};
-
 /* Start lexing buf[0..len); buf[len] must be '\0'. Words are cut out of buf
  * in place (a NUL written over the blank that ends them), so buf must stay
  * as long as the AST built from it. */
@@ -167,39 +161,58 @@ static inline char *scan_name(char *q)
 	}
 }
 
-#define KW_IS(s, len, lit) ((len) == sizeof(lit) - 1 && memcmp((s), (lit), sizeof(lit) - 1) == 0)
-
-/* The reserved word s[0..n) is, or G2_KW_NONE. */
-static uint8_t keyword_of(const char *s, size_t n)
+static inline uint16_t ld2(const char *s)
 {
-	if (n > 9)
-		return G2_KW_NONE;
-	switch (s[0]) {
-	case '!':
-		return n == 1 ? G2_KW_BANG : G2_KW_NONE;
-	case 'd':
-		return KW_IS(s, n, "do") ? G2_KW_DO : KW_IS(s, n, "done") ? G2_KW_DONE : G2_KW_NONE;
-	case 'e':
-		return KW_IS(s, n, "elif") ? G2_KW_ELIF : KW_IS(s, n, "else") ? G2_KW_ELSE : G2_KW_NONE;
-	case 'f':
-		return KW_IS(s, n, "fi")	     ? G2_KW_FI
-		       : KW_IS(s, n, "for")	     ? G2_KW_FOR
-		       : KW_IS(s, n, "function") ? G2_KW_FUNCTION
-						 : G2_KW_NONE;
-	case 'i':
-		return KW_IS(s, n, "if") ? G2_KW_IF : KW_IS(s, n, "in") ? G2_KW_IN : G2_KW_NONE;
-	case 'm':
-		return KW_IS(s, n, "menuentry") ? G2_KW_MENUENTRY : G2_KW_NONE;
-	case 's':
-		return KW_IS(s, n, "submenu") ? G2_KW_SUBMENU : G2_KW_NONE;
-	case 't':
-		return KW_IS(s, n, "then") ? G2_KW_THEN : G2_KW_NONE;
-	case 'u':
-		return KW_IS(s, n, "until") ? G2_KW_UNTIL : G2_KW_NONE;
-	case 'w':
-		return KW_IS(s, n, "while") ? G2_KW_WHILE : G2_KW_NONE;
+	uint16_t v;
+
+	memcpy(&v, s, 2);
+	return v;
+}
+
+/* The reserved word s[0..n) is, or G2_KW_NONE: by length, then whole loads
+ * compared with the keywords' own (constants once compiled). */
+static inline uint8_t keyword_of(const char *s, size_t n)
+{
+	uint32_t w;
+
+	switch (n) {
+	case 1:
+		return s[0] == '!' ? G2_KW_BANG : G2_KW_NONE;
+	case 2: {
+		uint16_t h = ld2(s);
+
+		return h == ld2("if")	? G2_KW_IF
+		       : h == ld2("fi") ? G2_KW_FI
+		       : h == ld2("in") ? G2_KW_IN
+		       : h == ld2("do") ? G2_KW_DO
+					: G2_KW_NONE;
 	}
-	return G2_KW_NONE;
+	case 3:
+		return ld2(s) == ld2("fo") && s[2] == 'r' ? G2_KW_FOR : G2_KW_NONE;
+	case 4:
+		w = g2_ld4(s);
+		return w == g2_ld4("then")   ? G2_KW_THEN
+		       : w == g2_ld4("elif") ? G2_KW_ELIF
+		       : w == g2_ld4("else") ? G2_KW_ELSE
+		       : w == g2_ld4("done") ? G2_KW_DONE
+					     : G2_KW_NONE;
+	case 5:
+		w = g2_ld4(s);
+		return w == g2_ld4("whil") && s[4] == 'e'   ? G2_KW_WHILE
+		       : w == g2_ld4("unti") && s[4] == 'l' ? G2_KW_UNTIL
+							    : G2_KW_NONE;
+	case 7:
+		return g2_ld4(s) == g2_ld4("subm") && g2_ld4(s + 3) == g2_ld4("menu")
+			       ? G2_KW_SUBMENU
+			       : G2_KW_NONE;
+	case 8:
+		return g2_ld8(s) == g2_ld8("function") ? G2_KW_FUNCTION : G2_KW_NONE;
+	case 9:
+		return g2_ld8(s) == g2_ld8("menuentr") && s[8] == 'y' ? G2_KW_MENUENTRY
+								      : G2_KW_NONE;
+	default:
+		return G2_KW_NONE;
+	}
 }
 
 /* A one-part literal word whose NUL-terminated text is already in place. */
@@ -707,7 +720,7 @@ delim:
 				t->type = G2_T_BAD;
 				return;
 			}
-			if (n <= 9 && kwstart[c])
+			if (n <= 9)
 				t->kw = keyword_of(p, n);
 			lx->p = q;
 			/* cut out in place: the blank becomes the NUL, a
