@@ -46,6 +46,14 @@ enum if_state {
 	IF_DISABLED,      /* network.<if>.method = disabled */
 };
 
+/* One DHCP client's round (udhcpc for IPv4, udhcpc6 for IPv6). */
+enum dhcp_run {
+	DHCP_IDLE = 0,  /* not run this round (no udhcpc6, static) */
+	DHCP_RUNNING,
+	DHCP_BOUND,     /* its lease was read */
+	DHCP_FAILED,    /* no answer, or no usable lease */
+};
+
 struct fetched_file {
 	char *url;
 	struct kb_download *dl; /* holds the file; NULL when absent on the server */
@@ -65,6 +73,11 @@ struct iface {
 	struct kb_source *timer;   /* DHCP timeout or retry */
 	char *lease_file;
 	struct kb_lease *lease;
+	pid_t pid6;                /* udhcpc6, 0 if none */
+	struct kb_source *child6;
+	char *lease6_file;
+	struct kb_lease *lease6;
+	enum dhcp_run v4, v6;
 	struct kb_pxe_plan *plan;
 	void *fetch_ctx;           /* everything of one fetch run; freed to cancel it */
 	struct kb_download *dl;    /* the transfer in flight */
@@ -86,6 +99,8 @@ struct kb_network {
 	unsigned n_ifaces;
 	char *dir; /* RUNTIME_DIR/net */
 	const char *hook;
+	char *dhcp6;        /* the udhcpc6 program, NULL when there is none */
+	bool dhcp6_busybox; /* dhcp6 is busybox: run its udhcpc6 applet */
 };
 
 static void fetch_next(struct iface *ifc);
@@ -164,12 +179,20 @@ static void set_status(struct iface *ifc, uint32_t type, const char *fmt, ...)
 static void stop_work(struct iface *ifc)
 {
 	TALLOC_FREE(ifc->child);
+	TALLOC_FREE(ifc->child6);
 	if (ifc->pid > 0) {
 		/* SIGKILL: it cannot linger, so reaping it here does not block */
 		kill(ifc->pid, SIGKILL);
 		waitpid(ifc->pid, NULL, 0);
 		ifc->pid = 0;
 	}
+	if (ifc->pid6 > 0) {
+		kill(ifc->pid6, SIGKILL);
+		waitpid(ifc->pid6, NULL, 0);
+		ifc->pid6 = 0;
+	}
+	ifc->v4 = ifc->v6 = DHCP_IDLE;
+	TALLOC_FREE(ifc->lease6);
 	TALLOC_FREE(ifc->timer);
 	TALLOC_FREE(ifc->fetch_ctx); /* downloads, files, queue */
 	ifc->dl = NULL;
@@ -230,8 +253,8 @@ static void dhcp_retry(struct kb_source *src, void *data)
 		start_config(ifc);
 }
 
-/* Read the lease the hook wrote. */
-static int read_lease(struct iface *ifc, char **ret_warnings)
+/* Read the lease the hook wrote to file into *ret (replacing it). */
+static int read_lease(struct iface *ifc, const char *file, struct kb_lease **ret, char **ret_warnings)
 {
 	char *buf = talloc_size(ifc, KB_LEASE_MAX_FILE_SIZE + 1);
 	ssize_t n;
@@ -239,7 +262,7 @@ static int read_lease(struct iface *ifc, char **ret_warnings)
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(ifc->lease_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		r = -errno;
 		talloc_free(buf);
@@ -251,51 +274,51 @@ static int read_lease(struct iface *ifc, char **ret_warnings)
 		talloc_free(buf);
 		return -EIO;
 	}
-	TALLOC_FREE(ifc->lease);
-	r = kb_lease_parse(ifc, buf, (size_t)n, &ifc->lease, ret_warnings);
+	TALLOC_FREE(*ret);
+	r = kb_lease_parse(ifc, buf, (size_t)n, ret, ret_warnings);
 	talloc_free(buf);
 	return r;
 }
 
-/* The configured interface: read the lease and go for the boot configs. */
-static void configured(struct iface *ifc, bool is_static)
+static const char *lease_addr(const struct kb_lease *l)
 {
-	char *warnings = NULL, *why = NULL;
-	const struct kb_lease *l;
+	return l->ip ? l->ip : l->ipv6 ? l->ipv6 : "?";
+}
+
+/* Read a DHCP client's lease (v6: udhcpc6's). 0 or -errno, said in a status. */
+static int take_lease(struct iface *ifc, bool v6, bool is_static)
+{
+	char *warnings = NULL;
 	int r;
 
-	r = read_lease(ifc, &warnings);
+	r = read_lease(ifc, v6 ? ifc->lease6_file : ifc->lease_file, v6 ? &ifc->lease6 : &ifc->lease, &warnings);
 	if (warnings) {
-		kb_status(ifc->net->d, KB_STATUS_ERROR, ifc->name, "DHCP: %s", warnings);
+		kb_status(ifc->net->d, KB_STATUS_ERROR, ifc->name, "%s: %s", v6 ? "DHCPv6" : "DHCP", warnings);
 		talloc_free(warnings);
 	}
-	if (r < 0) {
-		set_status(ifc, KB_STATUS_ERROR, "%s: no usable lease (%s)", is_static ? "static address" : "DHCP",
-			   strerror(-r));
-		fail_round(ifc);
-		return;
-	}
-	l = ifc->lease;
-	if (is_static) {
-		ifc->state = IF_DONE;
-		set_status(ifc, KB_STATUS_INFO, "static address %s", l->ip ? l->ip : "?");
-		return;
-	}
-	r = kb_pxe_plan(ifc, l, ifc->mac, &ifc->plan, &why);
-	if (r == -ENOENT) {
-		ifc->state = IF_DONE;
-		set_status(ifc, KB_STATUS_INFO, "address %s from DHCP server %s: %s", l->ip ? l->ip : "?",
-			   l->serverid ? l->serverid : "?", why);
-		return;
-	}
+	if (r < 0)
+		set_status(ifc, KB_STATUS_ERROR, "%s: no usable lease (%s)",
+			   is_static ? "static address" : v6 ? "DHCPv6" : "DHCP", strerror(-r));
+	return r;
+}
+
+/* Go for the boot configs a lease points at. 1: a plan is followed (or
+ * refused, said in a status), 0: the lease offers no network boot (*why). */
+static int follow_lease(struct iface *ifc, const struct kb_lease *l, char **why)
+{
+	int r;
+
+	r = kb_pxe_plan(ifc, l, ifc->mac, &ifc->plan, why);
+	if (r == -ENOENT)
+		return 0;
 	if (r < 0) {
 		ifc->state = IF_DONE;
-		set_status(ifc, KB_STATUS_ERROR, "address %s: refusing the network boot offer: %s",
-			   l->ip ? l->ip : "?", why ? why : strerror(-r));
-		return;
+		set_status(ifc, KB_STATUS_ERROR, "address %s: refusing the network boot offer: %s", lease_addr(l),
+			   *why ? *why : strerror(-r));
+		return 1;
 	}
 	set_status(ifc, KB_STATUS_INFO, "address %s from DHCP server %s; boot configs from %s%s (%s)",
-		   l->ip ? l->ip : "?", l->serverid ? l->serverid : "?",
+		   lease_addr(l), l->serverid ? l->serverid : "?",
 		   ifc->plan->root ? ifc->plan->root : "", ifc->plan->root ? ifc->plan->prefix : ifc->plan->configs[0],
 		   ifc->plan->source);
 	ifc->state = IF_FETCHING;
@@ -303,6 +326,43 @@ static void configured(struct iface *ifc, bool is_static)
 	ifc->next_config = 0;
 	ifc->rounds = 0;
 	fetch_next(ifc);
+	return 1;
+}
+
+/* A DHCP client ended: the first lease offering a network boot is followed
+ * (IPv4's first when both are there); with none, wait for the other client,
+ * then say what was got, or try again later when nobody answered. */
+static void dhcp_decide(struct iface *ifc)
+{
+	char *why4 = NULL, *why6 = NULL;
+
+	if (ifc->state != IF_CONFIGURING)
+		return; /* the other client's lease is followed already */
+	if (ifc->v4 == DHCP_BOUND && follow_lease(ifc, ifc->lease, &why4))
+		return;
+	if (ifc->v6 == DHCP_BOUND && follow_lease(ifc, ifc->lease6, &why6))
+		return;
+	if (ifc->v4 == DHCP_RUNNING || ifc->v6 == DHCP_RUNNING) {
+		if (ifc->v4 == DHCP_BOUND || ifc->v6 == DHCP_BOUND)
+			set_status(ifc, KB_STATUS_INFO, "address %s; no network boot offered yet, %s still running",
+				   lease_addr(ifc->v4 == DHCP_BOUND ? ifc->lease : ifc->lease6),
+				   ifc->v4 == DHCP_RUNNING ? "DHCPv4" : "DHCPv6");
+		return;
+	}
+	TALLOC_FREE(ifc->timer);
+	if (ifc->v4 == DHCP_BOUND || ifc->v6 == DHCP_BOUND) {
+		const struct kb_lease *l = ifc->v4 == DHCP_BOUND ? ifc->lease : ifc->lease6;
+
+		ifc->state = IF_DONE;
+		set_status(ifc, KB_STATUS_INFO, "address %s from DHCP server %s: %s", lease_addr(l),
+			   l->serverid ? l->serverid : "?", why4 ? why4 : why6 ? why6 : "no network boot offered");
+		return;
+	}
+	set_status(ifc, KB_STATUS_ERROR,
+		   "no DHCP answer after %d tries of %d s (KB_NET_DHCP_TRIES, KB_NET_DHCP_TRY_TIMEOUT_S)%s; trying again in %d s",
+		   KB_NET_DHCP_TRIES, KB_NET_DHCP_TRY_TIMEOUT_S, ifc->v6 == DHCP_FAILED ? ", DHCPv4 nor DHCPv6" : "",
+		   KB_NET_DHCP_RETRY_MS / 1000);
+	fail_round(ifc);
 }
 
 static void on_child(struct kb_source *src, pid_t pid, int status, void *data)
@@ -310,22 +370,44 @@ static void on_child(struct kb_source *src, pid_t pid, int status, void *data)
 	struct iface *ifc = data;
 	bool is_static = ifc->state == IF_CONFIGURING && if_config(ifc->net, ifc->name) &&
 			 if_config(ifc->net, ifc->name)->method == KB_NET_STATIC;
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
 	TALLOC_FREE(ifc->child);
 	ifc->pid = 0;
-	TALLOC_FREE(ifc->timer);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		configured(ifc, is_static);
+	if (is_static) {
+		TALLOC_FREE(ifc->timer);
+		if (!ok) {
+			set_status(ifc, KB_STATUS_ERROR, "static address: the hook failed (status %d)",
+				   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			fail_round(ifc);
+		} else if (take_lease(ifc, false, true) < 0) {
+			fail_round(ifc);
+		} else {
+			ifc->state = IF_DONE;
+			set_status(ifc, KB_STATUS_INFO, "static address %s", lease_addr(ifc->lease));
+		}
 		return;
 	}
-	if (is_static)
-		set_status(ifc, KB_STATUS_ERROR, "static address: the hook failed (status %d)",
-			   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	ifc->v4 = ok && take_lease(ifc, false, false) == 0 ? DHCP_BOUND : DHCP_FAILED;
+	dhcp_decide(ifc);
+}
+
+static void on_child6(struct kb_source *src, pid_t pid, int status, void *data)
+{
+	struct iface *ifc = data;
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	TALLOC_FREE(ifc->child6);
+	ifc->pid6 = 0;
+	ifc->v6 = ok && take_lease(ifc, true, false) == 0 ? DHCP_BOUND : DHCP_FAILED;
+	if (ifc->v6 == DHCP_BOUND)
+		log_info("%s: DHCPv6 address %s%s%s", ifc->name, lease_addr(ifc->lease6),
+			 ifc->lease6->boot_url6 ? ", boot file URL " : "",
+			 ifc->lease6->boot_url6 ? ifc->lease6->boot_url6 : "");
 	else
-		set_status(ifc, KB_STATUS_ERROR,
-			   "no DHCP answer after %d tries of %d s (KB_NET_DHCP_TRIES, KB_NET_DHCP_TRY_TIMEOUT_S); trying again in %d s",
-			   KB_NET_DHCP_TRIES, KB_NET_DHCP_TRY_TIMEOUT_S, KB_NET_DHCP_RETRY_MS / 1000);
-	fail_round(ifc);
+		log_info("%s: no DHCPv6 lease (udhcpc6 status %d)", ifc->name,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	dhcp_decide(ifc);
 }
 
 static void dhcp_timeout(struct kb_source *src, void *data)
@@ -337,6 +419,11 @@ static void dhcp_timeout(struct kb_source *src, void *data)
 		log_warn("%s: DHCP client still running after %d ms (KB_NET_DHCP_TIMEOUT_MS): stopping it",
 			 ifc->name, KB_NET_DHCP_TIMEOUT_MS);
 		kill(ifc->pid, SIGTERM);
+	}
+	if (ifc->pid6 > 0) {
+		log_warn("%s: DHCPv6 client still running after %d ms (KB_NET_DHCP_TIMEOUT_MS): stopping it",
+			 ifc->name, KB_NET_DHCP_TIMEOUT_MS);
+		kill(ifc->pid6, SIGTERM);
 	}
 }
 
@@ -407,6 +494,53 @@ static int spawn(struct iface *ifc, const struct kb_net_config *c)
 	return 0;
 }
 
+/* Run udhcpc6 with the same hook (KB_DHCP6=1 tells it apart) beside udhcpc. */
+static int spawn6(struct iface *ifc)
+{
+	struct kb_network *net = ifc->net;
+	char tries[16], tmo[16], *resolv;
+	sigset_t none;
+	pid_t pid;
+
+	snprintf(tries, sizeof(tries), "%d", KB_NET_DHCP_TRIES);
+	snprintf(tmo, sizeof(tmo), "%d", KB_NET_DHCP_TRY_TIMEOUT_S);
+	resolv = talloc_asprintf(ifc, "%s/resolv.conf", net->dir);
+	if (!resolv)
+		return -ENOMEM;
+	unlink(ifc->lease6_file);
+	pid = fork();
+	if (pid < 0) {
+		talloc_free(resolv);
+		return -errno;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		setenv("KB_LEASE_FILE", ifc->lease6_file, 1);
+		setenv("KB_RESOLV_CONF", resolv, 1);
+		setenv("KB_DHCP6", "1", 1);
+		/* -O 59 -O 60: the boot file URL and its parameters (RFC 5970) */
+		if (net->dhcp6_busybox)
+			execl(net->dhcp6, "busybox", "udhcpc6", "-i", ifc->name, "-s", net->hook, "-f", "-q", "-n",
+			      "-t", tries, "-T", tmo, "-O", "59", "-O", "60", (char *)NULL);
+		else
+			execl(net->dhcp6, "udhcpc6", "-i", ifc->name, "-s", net->hook, "-f", "-q", "-n", "-t", tries,
+			      "-T", tmo, "-O", "59", "-O", "60", (char *)NULL);
+		_exit(127);
+	}
+	talloc_free(resolv);
+	ifc->pid6 = pid;
+	ifc->child6 = kb_loop_add_child(net->d->loop, ifc, pid, on_child6, ifc);
+	if (!ifc->child6) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ifc->pid6 = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Carrier is there: configure the interface as the settings say. */
 static void start_config(struct iface *ifc)
 {
@@ -432,12 +566,21 @@ static void start_config(struct iface *ifc)
 		fail_round(ifc);
 		return;
 	}
+	ifc->v4 = DHCP_RUNNING;
+	if (!(c && c->method == KB_NET_STATIC) && ifc->net->dhcp6) {
+		r = spawn6(ifc);
+		if (r < 0)
+			log_warn("%s: cannot start udhcpc6 (%s): IPv4 only", ifc->name, strerror(-r));
+		else
+			ifc->v6 = DHCP_RUNNING;
+	}
 	if (c && c->method == KB_NET_STATIC)
 		set_status(ifc, KB_STATUS_INFO, "configuring static address %s", c->address);
 	else if (awaited(ifc))
-		set_status(ifc, KB_STATUS_INFO, "DHCP running; autoboot waits for this interface's options");
+		set_status(ifc, KB_STATUS_INFO, "DHCP%s running; autoboot waits for this interface's options",
+			   ifc->v6 == DHCP_RUNNING ? " and DHCPv6" : "");
 	else
-		set_status(ifc, KB_STATUS_INFO, "DHCP running");
+		set_status(ifc, KB_STATUS_INFO, "DHCP%s running", ifc->v6 == DHCP_RUNNING ? " and DHCPv6" : "");
 }
 
 /* ---- fetching and parsing boot configs ---- */
@@ -907,7 +1050,8 @@ static void link_event(struct kb_network *net, struct nlmsghdr *nh)
 		ifc->index = ifi->ifi_index;
 		ifc->name = talloc_strdup(ifc, name);
 		ifc->lease_file = talloc_asprintf(ifc, "%s/%s.lease", net->dir, name);
-		if (!ifc->name || !ifc->lease_file) {
+		ifc->lease6_file = talloc_asprintf(ifc, "%s/%s.lease6", net->dir, name);
+		if (!ifc->name || !ifc->lease_file || !ifc->lease6_file) {
 			talloc_free(ifc);
 			return;
 		}
@@ -981,6 +1125,83 @@ static void on_netlink(struct kb_source *src, int fd, uint32_t revents, void *da
 	talloc_free(buf);
 }
 
+/* An executable name in PATH (child of ctx), NULL when none. */
+static char *in_path(void *ctx, const char *name)
+{
+	const char *path = getenv("PATH"), *p;
+
+	for (p = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		char *f = talloc_asprintf(ctx, "%.*s/%s", (int)n, p, name);
+
+		if (f && n && access(f, X_OK) == 0)
+			return f;
+		talloc_free(f);
+		p += n + (p[n] == ':');
+	}
+	return NULL;
+}
+
+/* Does this busybox have the applet? It lists them one a line. */
+static bool busybox_has(const char *busybox, const char *applet)
+{
+	char buf[KB_NET_APPLET_LIST_MAX + 1];
+	size_t len = 0, n = strlen(applet);
+	int fds[2], status;
+	const char *p;
+	pid_t pid;
+	ssize_t r;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return false;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execl(busybox, "busybox", "--list", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len < KB_NET_APPLET_LIST_MAX &&
+	       ((r = read(fds[0], buf + len, KB_NET_APPLET_LIST_MAX - len)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, applet)); p += n)
+		if ((p == buf || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The DHCPv6 client: KEXBOOT_UDHCPC6 (a path; empty: none), else udhcpc6
+ * in PATH, else busybox's udhcpc6 applet when it has one. */
+static void find_dhcp6(struct kb_network *net)
+{
+	const char *env = getenv("KEXBOOT_UDHCPC6");
+	char *bb;
+
+	if (env) {
+		net->dhcp6 = *env ? talloc_strdup(net, env) : NULL;
+	} else if (!(net->dhcp6 = in_path(net, "udhcpc6")) && (bb = in_path(net, "busybox"))) {
+		if (busybox_has(bb, "udhcpc6")) {
+			net->dhcp6 = bb;
+			net->dhcp6_busybox = true;
+		} else {
+			talloc_free(bb);
+		}
+	}
+	if (net->dhcp6)
+		log_info("network: DHCPv6 through %s%s", net->dhcp6, net->dhcp6_busybox ? " udhcpc6" : "");
+	else
+		log_info("network: no udhcpc6 (nor busybox applet): IPv4 DHCP only");
+}
+
 static int network_destructor(struct kb_network *net)
 {
 	while (net->n_ifaces)
@@ -1020,6 +1241,7 @@ struct kb_network *kb_network_new(struct kb_daemon *d)
 	if (access(net->hook, X_OK) < 0) {
 		log_warn("network: DHCP hook %s: %m", net->hook);
 	}
+	find_dhcp6(net);
 	net->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	if (net->nl_fd < 0 || bind(net->nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;

@@ -6,7 +6,9 @@
  * A matching interface is published as a KB_DEVICE_NETWORK device (id = its
  * name), brought up, and when it has carrier it is configured from the
  * settings (network.<if>.method: dhcp, static or disabled). DHCP runs busybox
- * udhcpc as a child of the event loop with kexboot's hook script, which
+ * udhcpc as a child of the event loop with kexboot's hook script, and
+ * udhcpc6 beside it where there is one (KEXBOOT_UDHCPC6 names the program,
+ * else udhcpc6 in PATH or busybox's applet); the hook
  * configures the address and reports the lease (discover/pxe.h); the
  * boot configs the lease points at are fetched (discover/download.h) and
  * parsed by the syslinux or iPXE parser into options whose files are URLs.
@@ -33,6 +35,7 @@ struct kb_downloader;
 #define KB_NET_MAX_FETCH_ROUNDS 4       /* rounds of included/chained files */
 #define KB_NET_MAX_FILES 32             /* config files fetched per interface */
 #define KB_NET_MAX_STATUS_ERRORS 20     /* parse errors broadcast per interface */
+#define KB_NET_APPLET_LIST_MAX 65536    /* bytes of `busybox --list` read */
 
 /* Start following interfaces (d->opts.iface_globs) and make the downloader
  * (RUNTIME_DIR/downloads, cap d->opts.download_max). NULL + errno. */

@@ -41,6 +41,11 @@ static const struct lease_key lease_keys[] = {
 	{ "pxepathprefix", "option 210 (pxelinux path prefix)", F(path_prefix), false, false },
 	{ "opt210", "option 210 (pxelinux path prefix)", F(path_prefix), true, false },
 	{ "opt150", "option 150 (TFTP server addresses)", F(tftp_addrs), true, true },
+	/* udhcpc6's names (DHCPv6) */
+	{ "ipv6", "IPv6 address", F(ipv6), false, false },
+	{ "search", "DNS search list", F(domain), false, false },
+	{ "bootfile_url", "DHCPv6 option 59 (boot file URL)", F(boot_url6), false, false },
+	{ "bootfile_param", "DHCPv6 option 60 (boot file parameters)", F(boot_params6), false, false },
 };
 #undef F
 
@@ -488,6 +493,19 @@ static bool is_script_name(const char *f)
 	return false;
 }
 
+/* Is a boot file URL a loader binary (pxelinux.0, an EFI program, iPXE's
+ * images) rather than a script? Then the configs are searched next to it. */
+static bool is_loader_url(const char *url)
+{
+	static const char *const ext[] = { ".0", ".efi", ".kpxe", ".kkpxe", ".pxe", ".lkrn", ".com" };
+	size_t n = strcspn(url, "?#"), i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (n > strlen(ext[i]) && strncasecmp(url + n - strlen(ext[i]), ext[i], strlen(ext[i])) == 0)
+			return true;
+	return false;
+}
+
 /* The boot server's host: option 150, then 66, then siaddr. */
 static const char *boot_server(void *ctx, const struct kb_lease *l, const char **what)
 {
@@ -511,15 +529,22 @@ int kb_pxe_plan(void *ctx, const struct kb_lease *l, const char *mac, struct kb_
 {
 	struct kb_pxe_plan *plan;
 	const char *bootfile = l->bootfile ? l->bootfile : l->boot_file;
-	const char *server, *server_what = NULL;
+	const char *server, *server_what = NULL, *bootfile_what = "boot file";
 	struct kb_url u;
 	char *why = NULL, **names;
 	unsigned n, i;
 	int r;
 
+	if (!bootfile && l->boot_url6) {
+		/* DHCPv6 has no next-server: option 59 is always a URL */
+		bootfile = l->boot_url6;
+		bootfile_what = "DHCPv6 option 59 (boot file URL)";
+		if (!kb_is_url(bootfile))
+			return plan_fail(ctx, ret_why, -EINVAL, "%s '%s': not a URL", bootfile_what, bootfile);
+	}
 	if (!bootfile && !l->conf_file && !l->path_prefix)
 		return plan_fail(ctx, ret_why, -ENOENT,
-				 "no network boot offered (no boot file, option 209 or option 210)");
+				 "no network boot offered (no boot file, option 209, option 210 or DHCPv6 option 59)");
 	plan = talloc_zero(ctx, struct kb_pxe_plan);
 	if (!plan)
 		return -ENOMEM;
@@ -532,6 +557,19 @@ int kb_pxe_plan(void *ctx, const struct kb_lease *l, const char *mac, struct kb_
 					 l->path_prefix, why);
 		plan->root = kb_url_root(plan, &u);
 		plan->prefix = kb_path_normalise(plan, talloc_strndup(plan, u.path, strcspn(u.path, "?#")));
+	} else if (!l->path_prefix && !l->conf_file && bootfile && kb_is_url(bootfile) && is_loader_url(bootfile)) {
+		/* a loader named by URL: PXELINUX searches its directory on its server */
+		char *dir;
+
+		r = kb_url_parse(plan, bootfile, &u, &why);
+		if (r < 0)
+			return plan_fail(ctx, ret_why, -EINVAL, "%s '%s': %s", bootfile_what, bootfile, why);
+		plan->root = kb_url_root(plan, &u);
+		dir = talloc_strndup(plan, u.path, strcspn(u.path, "?#"));
+		if (!dir)
+			return -ENOMEM;
+		*strrchr(dir, '/') = '\0'; /* kb_url_parse: the path starts with '/' */
+		plan->prefix = kb_path_normalise(plan, *dir ? dir : "/");
 	} else {
 		server = boot_server(plan, l, &server_what);
 		if (!server && !(bootfile && kb_is_url(bootfile)) && !(l->conf_file && kb_is_url(l->conf_file)))
@@ -603,13 +641,13 @@ int kb_pxe_plan(void *ctx, const struct kb_lease *l, const char *mac, struct kb_
 		}
 		goto done;
 	}
-	if (bootfile && (kb_is_url(bootfile) || is_script_name(bootfile))) {
+	if (bootfile && ((kb_is_url(bootfile) && !is_loader_url(bootfile)) || is_script_name(bootfile))) {
 		/* a script named as the boot file (iPXE, or a pxelinux config) */
 		plan->explicit_config = true;
-		plan->source = talloc_strdup(plan, "boot file");
+		plan->source = talloc_strdup(plan, bootfile_what);
 		if (kb_is_url(bootfile)) {
 			if (kb_url_parse(plan, bootfile, &u, &why) < 0)
-				return plan_fail(ctx, ret_why, -EINVAL, "boot file '%s': %s", bootfile, why);
+				return plan_fail(ctx, ret_why, -EINVAL, "%s '%s': %s", bootfile_what, bootfile, why);
 			plan->configs[plan->n_configs++] = talloc_strdup(plan->configs, bootfile);
 		} else {
 			if (!plan->root)
@@ -622,7 +660,8 @@ int kb_pxe_plan(void *ctx, const struct kb_lease *l, const char *mac, struct kb_
 	}
 	if (!plan->root)
 		return plan_fail(ctx, ret_why, -EINVAL, "no boot server offered for the pxelinux search");
-	plan->source = talloc_strdup(plan, "pxelinux search");
+	plan->source = talloc_strdup(plan, bootfile == l->boot_url6 && bootfile ? "pxelinux search (DHCPv6 option 59)"
+									       : "pxelinux search");
 	r = kb_pxe_search_names(plan, mac, l->ip, &names, &n);
 	if (r < 0)
 		return r;

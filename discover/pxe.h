@@ -3,11 +3,14 @@
  * The udhcpc hook (discover/udhcpc-hook) writes what the DHCP server said as
  * "key=HEX" lines (every value hex-encoded, so a hostile option cannot
  * inject lines); kb_lease_parse() reads that file into a struct kb_lease,
- * refusing values that are too long or hold control bytes. kb_pxe_plan()
+ * refusing values that are too long or hold control bytes; a DHCPv6 lease
+ * (udhcpc6) gives ipv6 and the boot file URL of option 59. kb_pxe_plan()
  * then decides where the network boot configs live: the boot server
  * (option 150, else option 66, else siaddr), the path prefix (option 210,
  * else the boot file's directory), and either the one config DHCP names
  * (option 209, or a boot file that is a script) or PXELINUX's search order
+ * (also under the directory of a boot file URL naming a loader binary,
+ * such as DHCPv6 option 59's tftp://[2001:db8::1]/boot/pxelinux.0)
  * under <prefix>pxelinux.cfg/: 01-<mac>, the client IP in hex from 8 digits
  * down to 1, then "default".
  *
@@ -45,6 +48,10 @@ struct kb_lease {
 	char *conf_file;   /* option 209: pxelinux config file */
 	char *path_prefix; /* option 210: pxelinux path prefix */
 	char *tftp_addrs;  /* option 150: TFTP server addresses, blank-separated */
+	/* DHCPv6 (busybox udhcpc6) */
+	char *ipv6;        /* our address (IA_NA) */
+	char *boot_url6;   /* option 59 (OPT_BOOTFILE_URL): a URL */
+	char *boot_params6;/* option 60 (OPT_BOOTFILE_PARAM), as udhcpc6 gives it */
 };
 
 /* Parse the hook's lease file. Unknown keys are ignored; a refused value

@@ -302,6 +302,57 @@ static void test_url_resolve(void **state)
 	talloc_free(ctx);
 }
 
+static void test_dhcpv6(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	char *w = NULL, *why = NULL;
+	/* what udhcpc6 sets for the hook: ipv6, dns, search, bootfile_url (option 59) */
+	struct kb_lease *l = parse(ctx, lease_text(ctx, "ipv6", "2001:db8::50", "dns", "2001:db8::1",
+						 "search", "example.net", "bootfile_url",
+						 "tftp://[2001:db8::1]/boot/pxelinux.0", "bootfile_param",
+						 "quiet", NULL),
+				   &w);
+	struct kb_pxe_plan *p;
+
+	assert_null(w);
+	assert_string_equal(l->ipv6, "2001:db8::50");
+	assert_string_equal(l->domain, "example.net");
+	assert_string_equal(l->boot_url6, "tftp://[2001:db8::1]/boot/pxelinux.0");
+	assert_string_equal(l->boot_params6, "quiet");
+	/* a loader by URL: PXELINUX's search in its directory on its server (no IPv4 names) */
+	p = plan_ok(ctx, l, "52:54:00:12:34:56");
+	assert_false(p->explicit_config);
+	assert_string_equal(p->root, "tftp://[2001:db8::1]");
+	assert_string_equal(p->prefix, "/boot/");
+	assert_int_equal(p->n_configs, 2);
+	assert_string_equal(p->configs[0], "tftp://[2001:db8::1]/boot/pxelinux.cfg/01-52-54-00-12-34-56");
+	assert_string_equal(p->configs[1], "tftp://[2001:db8::1]/boot/pxelinux.cfg/default");
+	assert_non_null(strstr(p->source, "option 59"));
+	/* a script by URL is the config itself */
+	l->boot_url6 = "http://[2001:db8::1]:8080/boot.ipxe";
+	p = plan_ok(ctx, l, NULL);
+	assert_true(p->explicit_config);
+	assert_string_equal(p->configs[0], "http://[2001:db8::1]:8080/boot.ipxe");
+	/* option 59 must be a URL; a bad one is refused naming the option */
+	l->boot_url6 = "/boot/pxelinux.0";
+	assert_int_equal(kb_pxe_plan(ctx, l, NULL, &p, &why), -EINVAL);
+	assert_non_null(strstr(why, "option 59"));
+	l->boot_url6 = "tftp://[2001:db8::zz]/x.0";
+	assert_int_equal(kb_pxe_plan(ctx, l, NULL, &p, &why), -EINVAL);
+	assert_non_null(strstr(why, "option 59"));
+	/* an IPv4 boot file wins over option 59 */
+	l->boot_url6 = "tftp://[2001:db8::1]/boot/pxelinux.0";
+	l->boot_file = "v4/pxelinux.0";
+	l->siaddr = "192.0.2.1";
+	p = plan_ok(ctx, l, NULL);
+	assert_string_equal(p->root, "tftp://192.0.2.1");
+	/* the v4 loader by URL is searched next to it too */
+	l->boot_file = "http://192.0.2.7/x/lpxelinux.0";
+	p = plan_ok(ctx, l, NULL);
+	assert_string_equal(p->configs[p->n_configs - 1], "http://192.0.2.7/x/pxelinux.cfg/default");
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_search_names),
 		cmocka_unit_test(test_plan_search),
 		cmocka_unit_test(test_plan_explicit),
+		cmocka_unit_test(test_dhcpv6),
 		cmocka_unit_test(test_plan_refusals),
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_url_resolve),
