@@ -16,7 +16,7 @@ TESTS=("$@")
 LOGS=$(mktemp -d /tmp/kb-valgrind.XXXXXX)
 export KB_BUILDDIR=$B
 export KB_HARD_ENTRIES=${KB_HARD_ENTRIES:-2000}
-export KB_DAEMON_WRAPPER="valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --error-exitcode=99 --track-fds=no --log-file=$LOGS/vg.%p.log"
+export KB_DAEMON_WRAPPER="valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --error-exitcode=99 --track-fds=no --child-silent-after-fork=yes --log-file=$LOGS/vg.%p.log"
 passed=0 failed=0
 for t in "${TESTS[@]}"; do
 	echo "=== $t (daemon under valgrind)"
