@@ -18,6 +18,9 @@ PKGS=(
 	qemu-system-x86
 	# tests: configs made by the real tools (u-boot-update; kernel-install is systemd's)
 	u-boot-menu systemd
+	# grub-mkconfig, grub-probe, grub-editenv (test-grub-mkconfig.sh, chrooted
+	# into our own image): no grub-pc/grub-efi, nothing installed to a disk
+	grub-common grub2-common
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -34,3 +34,9 @@ dist_noinst_SCRIPTS += test/parsers/test-probe.sh
 # in private mount namespaces, parsed by kexboot-probe (root; else skipped).
 TESTS += test/parsers/test-realtools.sh
 dist_noinst_SCRIPTS += test/parsers/test-realtools.sh
+
+# A grub.cfg (and grubenv) written by Debian's grub-mkconfig, grub-set-default
+# and grub-reboot chrooted into an ext4 image on our own loop device, parsed
+# by kexboot-probe (root, grub-common + grub2-common; else skipped).
+TESTS += test/parsers/test-grub-mkconfig.sh
+dist_noinst_SCRIPTS += test/parsers/test-grub-mkconfig.sh
