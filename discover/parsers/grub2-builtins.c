@@ -1236,8 +1236,16 @@ static void parse_grubenv(struct g2_interp *ip, const char *spec, const char *bu
 		const char *name = p, *eq;
 		size_t vl = 0;
 
-		if (*p == '#' || *p == '\0')
-			break; /* padding */
+		if (*p == '\0')
+			break;
+		if (*p == '#') {
+			/* a comment line (grub-editenv writes a warning after the
+			 * header), or the '#' padding that fills the block */
+			while (p < end && *p != '\n')
+				p++;
+			p++;
+			continue;
+		}
 		eq = p;
 		while (eq < end && *eq != '=' && *eq != '\n')
 			eq++;
