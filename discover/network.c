@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -813,12 +814,17 @@ static int fs_stat(struct kb_parse_fs *fs, const char *dev, const char *path, st
 	struct fetched_file *f;
 	int r;
 
-	/* stat only looks: a probe (FDTDIR candidates) fetches nothing */
+	/* stat only looks, except at device trees: FDTDIR probes its
+	 * candidates with stat, so a DTB not fetched yet is queued, and the
+	 * next round's parse finds it (the first candidate there wins) */
 	if (!kb_is_url(path) && !(nf->primary && !strcmp(path, nf->primary))) {
 		void *tmp = talloc_new(NULL);
 		char *url = fs_url(nf, tmp, path);
+		size_t n = strlen(path);
 
 		f = url ? find_file(nf->ifc, url) : NULL;
+		if (!f && url && n > 4 && !strcasecmp(path + n - 4, ".dtb") && (!dev || !strcmp(dev, nf->ifc->name)))
+			queue_url(nf->ifc, url);
 		talloc_free(tmp);
 		if (!f || !f->dl)
 			return -ENOENT;

@@ -117,8 +117,26 @@ LABEL ftp
   MENU LABEL Over FTP
   KERNEL ftp://$SRV/k/vmlinuz
   APPEND initrd=ftp://$SRV/k/initrd.img
+LABEL fdt
+  MENU LABEL With FDTDIR
+  KERNEL vmlinuz
+  FDTDIR dtbs
 EOF
-NOPTS=8
+NOPTS=9
+# FDTDIR: the board's DTB is picked from what the server has (fetched while
+# parsing); both candidates exist, the most specific must win. Needs a
+# daemon that can be told the board's compatible (--compatible): this x86
+# host has no device tree.
+COMPAT_ARGS=()
+if command -v dtc >/dev/null && "$DISCOVER" --help 2>&1 | grep -q -- --compatible; then
+	COMPAT_ARGS=(--compatible "acme,board-x acme,soc-y")
+	mkdir -p "$T/boot/dtbs/acme"
+	echo '/dts-v1/; / { compatible = "acme,board-x"; #address-cells = <1>; #size-cells = <1>; };' |
+		dtc -q -O dtb -o "$T/boot/dtbs/acme/board-x.dtb" -
+	echo '/dts-v1/; / { compatible = "acme,soc-y"; #address-cells = <1>; #size-cells = <1>; };' |
+		dtc -q -O dtb -o "$T/boot/dtbs/soc-y.dtb" -
+	DTBSIZE=$(stat -c %s "$T/boot/dtbs/acme/board-x.dtb")
+fi
 cat > "$H/boot.ipxe" <<EOF
 #!ipxe
 set base http://$SRV/k
@@ -233,7 +251,7 @@ start_net_daemon() {
 		"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
 		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
 		--kexec-sysroot "$W/sysroot" --devices none-such --interfaces kbvA \
-		--dhcp-hook "$HOOK" --download-max 2000000 "$@" 2>>"$W/daemon.err" &
+		--dhcp-hook "$HOOK" --download-max 2000000 "${COMPAT_ARGS[@]}" "$@" 2>>"$W/daemon.err" &
 	DAEMON=$!
 	PIDS+=("$DAEMON")
 	for i in $(seq 100); do
@@ -283,6 +301,17 @@ HTTP_ID=$(jq -r '.options[] | select(.name == "Over HTTP") | .id' "$W/list.json"
 ctl boot "$HTTP_ID" --dry-run > "$W/out" 2>&1
 check "dry-run boot over HTTP" grep -q "http://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
 check "progress statuses were broadcast" wait_log "downloaded kernel http://$SRV/k/vmlinuz: $HKSIZE bytes" 2
+
+if [ ${#COMPAT_ARGS[@]} -gt 0 ]; then
+	check "FDTDIR over TFTP: the most specific DTB the server has" \
+		jqt ".options[] | select(.name == \"With FDTDIR\") | .dtb.url == \"tftp://$SRV/boot/dtbs/acme/board-x.dtb\""
+	FDT_ID=$(jq -r '.options[] | select(.name == "With FDTDIR") | .id' "$W/list.json")
+	ctl boot "$FDT_ID" --dry-run > "$W/out" 2>&1
+	check "  ... a dry-run boot downloads it" wait_log "downloaded device tree tftp://$SRV/boot/dtbs/acme/board-x.dtb: $DTBSIZE bytes" 2
+	check "  ... and succeeds" grep -q "dry run: would boot .With FDTDIR." "$W/out"
+else
+	echo "note: FDTDIR over the network not tested (no dtc, or the daemon has no --compatible)"
+fi
 
 # https through the system CA bundle (the test CA's, in the daemon's mount namespace) and ftp
 check "the host's CA bundle is untouched" sh -c "! grep -qF \"\$(sed -n 2p '$W/ca.crt')\" '$CA_BUNDLE'"
