@@ -41,6 +41,8 @@ static void usage(FILE *f)
 		"  --group NAME         members may boot and configure (socket mode 0660)\n"
 		"  --no-autoboot        never boot without being asked\n"
 		"  --dry-run            check and report, never load or jump\n"
+		"  --compatible STRINGS this board's device-tree compatibles, most specific first\n"
+		"                       (default: /proc/device-tree/compatible), for extlinux FDTDIR\n"
 		"  --log-level LEVEL    err, warn, notice, info or debug (default info)\n"
 		"  --log-file FILE      log to FILE instead of stderr\n"
 		"  --syslog             log to syslog\n"
@@ -141,7 +143,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_SOCKET = 256, OPT_RUNTIME, OPT_STATE, OPT_CONFIG, OPT_CMDLINE, OPT_DEVICES, OPT_GROUP,
 	       OPT_NO_AUTOBOOT, OPT_DRY_RUN, OPT_LOG_LEVEL, OPT_LOG_FILE, OPT_SYSLOG,
-	       OPT_KEXEC_SYSROOT, OPT_INTERFACES, OPT_DOWNLOAD_MAX, OPT_DHCP_HOOK, OPT_TALLOC_REPORT, OPT_HELP, OPT_VERSION };
+	       OPT_KEXEC_SYSROOT, OPT_COMPATIBLE, OPT_INTERFACES, OPT_DOWNLOAD_MAX, OPT_DHCP_HOOK, OPT_TALLOC_REPORT, OPT_HELP, OPT_VERSION };
 	static const struct option long_opts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "runtime-dir", required_argument, NULL, OPT_RUNTIME },
@@ -160,6 +162,7 @@ int main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		/* tests: the engine's recording backend over a fake /proc and /sys */
 		{ "kexec-sysroot", required_argument, NULL, OPT_KEXEC_SYSROOT },
+		{ "compatible", required_argument, NULL, OPT_COMPATIBLE },
 		{ "talloc-report", required_argument, NULL, OPT_TALLOC_REPORT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -168,7 +171,7 @@ int main(int argc, char **argv)
 	const char *report = talloc_report_path(argc, argv);
 	void *root;
 	struct kb_daemon *d;
-	const char *log_file = NULL, *sysroot = getenv("KEXBOOT_KEXEC_SYSROOT");
+	const char *log_file = NULL, *sysroot = getenv("KEXBOOT_KEXEC_SYSROOT"), *compatible = NULL;
 	bool use_syslog = false;
 	int level = KB_LOG_INFO, c, r;
 	struct group *gr;
@@ -242,6 +245,7 @@ int main(int argc, char **argv)
 		case OPT_LOG_FILE: log_file = optarg; break;
 		case OPT_SYSLOG: use_syslog = true; break;
 		case OPT_KEXEC_SYSROOT: sysroot = optarg; break;
+		case OPT_COMPATIBLE: compatible = optarg; break;
 		case OPT_TALLOC_REPORT: break; /* read before the root was made */
 		case OPT_HELP: usage(stdout); return 0;
 		case OPT_VERSION: printf("kexboot-discover %s\n", PACKAGE_VERSION); return 0;
@@ -260,7 +264,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	d->opts.arch = machine_arch(d);
-	d->opts.compatible = board_compatible(d);
+	d->opts.compatible = compatible ? compatible : board_compatible(d);
 	d->kx = sysroot ? kx_sys_recording(d, sysroot) : kx_sys_real(d);
 	d->loop = kb_loop_new(d);
 	mnt = talloc_asprintf(d, "%s/mnt", d->opts.runtime_dir);
