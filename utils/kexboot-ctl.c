@@ -643,8 +643,14 @@ int main(int argc, char **argv)
 			if (*end || timeout_s < 0)
 				die(EXIT_USAGE, "--timeout wants seconds, not '%s'", optarg);
 			break;
-		case O_HELP: usage(stdout); return 0;
-		case O_VERSION: printf("kexboot-ctl %s\n", PACKAGE_VERSION); return 0;
+		case O_HELP:
+			usage(stdout);
+			talloc_free(root);
+			return 0;
+		case O_VERSION:
+			printf("kexboot-ctl %s\n", PACKAGE_VERSION);
+			talloc_free(root);
+			return 0;
 		default:
 			/* a negative number is a value ("config set timeout -1") */
 			if (optind > 1 && argv[optind - 1][0] == '-' &&
@@ -684,6 +690,7 @@ int main(int argc, char **argv)
 		}
 		if (n == 0) {
 			usage(stderr);
+			talloc_free(root);
 			return EXIT_USAGE;
 		}
 		cmd = pos[0];
@@ -783,6 +790,7 @@ int main(int argc, char **argv)
 
 				json_config(j, NULL, &ctl->config);
 				printf("%s\n", kb_json_text(j));
+				talloc_free(root);
 				return 0;
 			}
 			for (i = 0; i < ctl->config.n_items; i++) {
