@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+/* the calls below go through `cu` (loaded on first use), not curl.h's macros */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <talloc.h>
 
@@ -58,7 +62,89 @@ struct sock_watch {
 	struct kb_source *src;
 };
 
-static unsigned curl_users;
+/* libcurl is loaded on the first download (dlopen): with its TLS, Kerberos
+ * and LDAP libraries it costs ~8 MB of RSS and milliseconds of start-up that
+ * a daemon which never downloads must not pay (BRIEF: socket ready <= 5 ms,
+ * RSS <= 3.8 MB). Firmware images carry it (utils/mkimage) for network boot. */
+#define KB_LIBCURL_SONAME "libcurl.so.4"
+static struct {
+	void *handle;
+	CURLcode (*global_init)(long);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+	CURLMcode (*multi_socket_action)(CURLM *, curl_socket_t, int, int *);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_assign)(CURLM *, curl_socket_t, void *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_reset)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+} cu;
+#undef curl_multi_setopt
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_multi_init cu.multi_init
+#define curl_multi_setopt cu.multi_setopt
+#define curl_multi_socket_action cu.multi_socket_action
+#define curl_multi_add_handle cu.multi_add_handle
+#define curl_multi_remove_handle cu.multi_remove_handle
+#define curl_multi_assign cu.multi_assign
+#define curl_multi_info_read cu.multi_info_read
+#define curl_multi_cleanup cu.multi_cleanup
+#define curl_easy_init cu.easy_init
+#define curl_easy_setopt cu.easy_setopt
+#define curl_easy_getinfo cu.easy_getinfo
+#define curl_easy_reset cu.easy_reset
+#define curl_easy_cleanup cu.easy_cleanup
+#define curl_easy_strerror cu.easy_strerror
+
+/* Load libcurl once, for the life of the process. 0 or -ENOENT with *why. */
+static int curl_load(void *ctx, char **why)
+{
+	static const struct { const char *name; size_t off; } syms[] = {
+#define SYM(f) { "curl_" #f, offsetof(__typeof__(cu), f) }
+		SYM(global_init), SYM(multi_init), SYM(multi_setopt), SYM(multi_socket_action),
+		SYM(multi_add_handle), SYM(multi_remove_handle), SYM(multi_assign),
+		SYM(multi_info_read), SYM(multi_cleanup), SYM(easy_init), SYM(easy_setopt),
+		SYM(easy_getinfo), SYM(easy_reset), SYM(easy_cleanup), SYM(easy_strerror),
+#undef SYM
+	};
+	void *h;
+	size_t i;
+
+	if (cu.handle)
+		return 0;
+	h = dlopen(KB_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		*why = talloc_asprintf(ctx, "cannot load %s: %s", KB_LIBCURL_SONAME, dlerror());
+		return -ENOENT;
+	}
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].name);
+
+		if (!f) {
+			*why = talloc_asprintf(ctx, "%s has no %s", KB_LIBCURL_SONAME, syms[i].name);
+			dlclose(h);
+			return -ENOENT;
+		}
+		memcpy((char *)&cu + syms[i].off, &f, sizeof(f));
+	}
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		*why = talloc_strdup(ctx, "libcurl failed to initialise");
+		dlclose(h);
+		return -EIO;
+	}
+	cu.handle = h; /* kept: curl_global_cleanup at exit buys nothing */
+	return 0;
+}
+
+/* The multi handle, made on the first download. 0 or -errno with *why. */
+static int multi_start(struct kb_downloader *dlr, void *ctx, char **why);
 
 static uint64_t now_ms(void)
 {
@@ -428,8 +514,6 @@ static int downloader_destructor(struct kb_downloader *dlr)
 	if (dlr->multi)
 		curl_multi_cleanup(dlr->multi);
 	dlr->multi = NULL;
-	if (curl_users && --curl_users == 0)
-		curl_global_cleanup();
 	return 0;
 }
 
@@ -468,25 +552,33 @@ struct kb_downloader *kb_downloader_new(void *ctx, struct kb_loop *loop, const c
 		return NULL;
 	}
 	clear_stale(dir);
-	if (curl_users++ == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		curl_users = 0;
-		talloc_free(dlr);
-		errno = EIO;
-		return NULL;
-	}
 	talloc_set_destructor(dlr, downloader_destructor);
-	dlr->multi = curl_multi_init();
-	if (!dlr->multi)
-		goto nomem;
-	curl_multi_setopt(dlr->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(dlr->multi, CURLMOPT_SOCKETDATA, dlr);
-	curl_multi_setopt(dlr->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(dlr->multi, CURLMOPT_TIMERDATA, dlr);
 	return dlr;
 nomem:
 	talloc_free(dlr);
 	errno = ENOMEM;
 	return NULL;
+}
+
+static int multi_start(struct kb_downloader *dlr, void *ctx, char **why)
+{
+	int r;
+
+	if (dlr->multi)
+		return 0;
+	r = curl_load(ctx, why);
+	if (r < 0)
+		return r;
+	dlr->multi = curl_multi_init();
+	if (!dlr->multi) {
+		*why = talloc_strdup(ctx, "out of memory");
+		return -ENOMEM;
+	}
+	curl_multi_setopt(dlr->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(dlr->multi, CURLMOPT_SOCKETDATA, dlr);
+	curl_multi_setopt(dlr->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(dlr->multi, CURLMOPT_TIMERDATA, dlr);
+	return 0;
 }
 
 uint64_t kb_downloader_max_size(const struct kb_downloader *dlr)
@@ -537,6 +629,13 @@ struct kb_download *kb_download_start(struct kb_downloader *dlr, void *parent, c
 	talloc_free(u.scheme);
 	talloc_free(u.host);
 	talloc_free(u.path);
+	r = multi_start(dlr, parent, &why);
+	if (r < 0) {
+		if (ret_why)
+			*ret_why = why;
+		errno = -r;
+		return NULL;
+	}
 	if (dlr->n_active >= KB_DOWNLOAD_MAX_ACTIVE) {
 		if (ret_why)
 			*ret_why = talloc_asprintf(parent, "more than %u downloads at once (KB_DOWNLOAD_MAX_ACTIVE)",

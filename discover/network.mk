@@ -5,7 +5,8 @@ discover_libparsers_a_SOURCES += discover/pxe.h discover/pxe.c discover/parsers/
 discover_kexboot_discover_SOURCES += \
 	discover/network.h discover/network.c \
 	discover/download.h discover/download.c
-discover_kexboot_discover_LDADD += $(CURL_LIBS)
+# libcurl is dlopen()ed on the first download (discover/download.c)
+discover_kexboot_discover_LDADD += -ldl
 # the script udhcpc runs; the daemon finds it next to itself or in pkglibexecdir
 pkglibexec_SCRIPTS = discover/udhcpc-hook
 EXTRA_DIST += discover/udhcpc-hook

@@ -122,7 +122,19 @@ add_needed() { # ELF
 		add_needed "$path"
 	done
 }
+# libraries the daemon dlopen()s: libcurl, for network boot (its DT_NEEDED
+# chain comes along); an image without it still boots from disks
+add_dlopened() { # SONAME
+	local path
+	[ -z "${SEEN[$1]:-}" ] || return 0
+	path=$(find_lib "$1") || { echo "mkimage: $1 not found: no network downloads in this image" >&2; return 0; }
+	SEEN[$1]=1
+	mkdir -p "$R/lib/$TRIPLET"
+	cp -L "$path" "$R/lib/$TRIPLET/$1"
+	add_needed "$path"
+}
 INTERP=
+add_dlopened libcurl.so.4
 for p in "${PROGS[@]}"; do
 	add_needed "$BUILDDIR/$p"
 	i=$(readelf -l "$BUILDDIR/$p" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
