@@ -328,7 +328,7 @@ void kb_settings_sysinfo(struct kb_daemon *d, struct kb_client *cl)
 static int authenticate(struct kb_daemon *d, struct kb_client *cl, const char *password,
 			char **ret_why)
 {
-	enum kb_auth_reason reason;
+	enum kb_auth_reason reason = KB_AUTH_WRONG_PASSWORD;
 	uint64_t retry_ms = 0;
 
 	if (!kb_settings_restricted(d->config)) {

@@ -390,8 +390,8 @@ nomem:
  * then closed through on_close from the loop), -EPIPE if already closed. */
 int kb_conn_send(struct kb_conn *conn, const struct kb_msg *msg)
 {
-	uint8_t *frame;
-	size_t len;
+	uint8_t *frame = NULL;
+	size_t len = 0;
 	int r;
 
 	if (conn->closed)
@@ -508,8 +508,8 @@ int kb_client_connect(const char *path, const char *agent, int timeout_ms, int *
 	void *ctx = NULL;
 	struct kb_msg hello = { .type = KB_MSG_HELLO };
 	struct kb_msg *reply = NULL;
-	uint8_t *frame, hdr[KB_MSG_HEADER_SIZE], *payload;
-	size_t len;
+	uint8_t *frame = NULL, hdr[KB_MSG_HEADER_SIZE], *payload;
+	size_t len = 0;
 	uint16_t type;
 	uint32_t plen;
 	int fd, r;

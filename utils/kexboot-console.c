@@ -212,7 +212,7 @@ static void query_timeout(struct kb_source *src, void *data)
 /* The daemon's "console" setting, NULL when unset or unreachable. */
 static char *daemon_console(struct kc *kc)
 {
-	int fd;
+	int fd = -1;
 	uint32_t flags = 0, version = 0;
 	int r = kb_client_connect(kc->socket, "kexboot-console " PACKAGE_VERSION, KC_DAEMON_TIMEOUT_MS,
 				  &fd, &flags, &version);

@@ -430,7 +430,7 @@ static void run(struct ctl *ctl, int timeout_ms, const char *what)
 static void connect_daemon(struct ctl *ctl, const char *path)
 {
 	uint32_t server_version = 0;
-	int fd, r;
+	int fd = -1, r;
 
 	r = kb_client_connect(path, "kexboot-ctl " PACKAGE_VERSION, CTL_CONNECT_TIMEOUT_MS, &fd,
 			      &ctl->hello_flags, &server_version);

@@ -338,7 +338,7 @@ static void schedule_reconnect(struct ui *ui)
  * 0 or -errno (the retry is already scheduled). */
 int ui_client_connect(struct ui *ui)
 {
-	int fd;
+	int fd = -1;
 	uint32_t flags = 0, server_version = 0;
 	int r = kb_client_connect(ui->socket_path, "kexboot-menu " PACKAGE_VERSION,
 				  UI_CONNECT_TIMEOUT_MS, &fd, &flags, &server_version);
