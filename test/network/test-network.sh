@@ -361,6 +361,16 @@ start_dnsmasq --dhcp-boot=pxelinux.0,,"$SRV" --dhcp-option-force=209,01:02:0a:41
 flap
 check "option 209 with control bytes is refused" wait_log "option 209 \\(pxelinux config file\\): refusing a value that holds control" 20
 check "  ... the daemon still answers" ctlq '.devices | length >= 1' list --json
+# an oversized option: a 250-byte config name (as long as one option gets)
+# does not fit the lease beside the others: the config is not found, which
+# is said, and the daemon carries on
+LONG=$(printf 'x%.0s' $(seq 250))
+n_nf=$(grep -c "no boot config found" "$W/daemon.log")
+start_dnsmasq --dhcp-boot=pxelinux.0,,"$SRV" --dhcp-option-force=209,$LONG
+flap
+check "an oversized option 209: a clear status" \
+	sh -c "for i in \$(seq 200); do [ \$(grep -c 'no boot config found' '$W/daemon.log') -gt $n_nf ] && exit 0; sleep 0.1; done; exit 1"
+check "  ... no options, the daemon still answers" ctlq '[.options[] | select(.device == "kbvA")] | length == 0' list --json
 
 # an iPXE script as an http:// boot file
 start_dnsmasq --dhcp-boot=http://$SRV/boot.ipxe,,"$SRV"
