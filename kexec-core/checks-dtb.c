@@ -57,6 +57,8 @@ int kx_dtb_read(void *ctx, const char *path, void **ret, size_t *ret_len, const 
 }
 
 /* fdt_check_full with a reason: 0 or -EBADMSG. */
+#define KX_DTB_MIN_VERSION 17 /* oldest device-tree format accepted */
+
 int kx_dtb_validate(const void *buf, size_t len, const char **why)
 {
 	int r;
@@ -69,7 +71,16 @@ int kx_dtb_validate(const void *buf, size_t len, const char **why)
 		*why = "header totalsize is larger than the file (truncated)";
 		return -EBADMSG;
 	}
-	r = fdt_check_full(buf, len);
+	/* before version 17 a tree gives no size for its structure block and
+	 * libfdt's full check walks past the end: dtc and every kernel since
+	 * 2.6 write version 17 */
+	if (fdt_magic(buf) == FDT_MAGIC && fdt_version(buf) < KX_DTB_MIN_VERSION) {
+		*why = "device tree version older than 17 (KX_DTB_MIN_VERSION)";
+		return -EBADMSG;
+	}
+	r = fdt_check_header(buf);
+	if (r == 0)
+		r = fdt_check_full(buf, len);
 	if (r < 0) {
 		*why = fdt_strerror(r);
 		return -EBADMSG;

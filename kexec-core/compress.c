@@ -22,6 +22,10 @@
  * liblzma falls back to fewer. */
 #define KX_XZ_MAX_THREADS 8
 #define KX_XZ_MT_MEMLIMIT (512ull << 20)
+/* Memory an xz/lzma stream may make the decoder take: its header names the
+ * dictionary size, so without a cap 20 bytes can ask for gigabytes.
+ * xz -9 / lzma -9 use 64 MiB dictionaries. */
+#define KX_LZMA_MEMLIMIT (256ull << 20)
 /* The kernel's lz4 legacy blocks decompress to at most 8 MiB each. */
 #define LZ4_LEGACY_BLOCK_MAX (8u << 20)
 
@@ -137,10 +141,10 @@ static int lzma_stream_run(enum kx_compress c, const uint8_t *in, size_t in_len,
 		 * single-block one falls back to one thread by itself */
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		lzma_mt mt = { .threads = cpus < 1 ? 1 : cpus > KX_XZ_MAX_THREADS ? KX_XZ_MAX_THREADS : (uint32_t)cpus,
-			       .memlimit_threading = KX_XZ_MT_MEMLIMIT, .memlimit_stop = UINT64_MAX };
+			       .memlimit_threading = KX_XZ_MT_MEMLIMIT, .memlimit_stop = KX_LZMA_MEMLIMIT };
 		r = lzma_stream_decoder_mt(&z, &mt);
 	} else
-		r = lzma_alone_decoder(&z, UINT64_MAX);
+		r = lzma_alone_decoder(&z, KX_LZMA_MEMLIMIT);
 	if (r != LZMA_OK)
 		return -ENOMEM;
 	z.next_in = in;

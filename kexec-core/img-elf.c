@@ -83,8 +83,9 @@ int kx_probe_elf(const uint8_t *buf, size_t len, struct kx_image_info *info)
 	phoff = is64 ? r64(buf + 32) : r32(buf + 28);
 	phentsize = r16(buf + (is64 ? 54 : 42));
 	phnum = r16(buf + (is64 ? 56 : 44));
-	if (phnum <= KX_MAX_ELF_PHDRS && phentsize >= (is64 ? 56 : 32) &&
-	    phoff + (uint64_t)phnum * phentsize <= len) {
+	/* phoff comes from the file: compare without letting it wrap */
+	if (phnum <= KX_MAX_ELF_PHDRS && phentsize >= (is64 ? 56 : 32) && phoff <= len &&
+	    (uint64_t)phnum * phentsize <= len - phoff) {
 		for (unsigned i = 0; i < phnum; i++) {
 			const uint8_t *ph = buf + phoff + (uint64_t)i * phentsize;
 			uint64_t paddr, memsz;
