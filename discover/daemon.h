@@ -86,8 +86,10 @@ const char *kb_client_key(const struct kb_client *cl);
 struct kb_devices *kb_devices_new(struct kb_daemon *d);
 /* Re-enumerate and re-parse every device. 0 or -errno. */
 int kb_devices_rescan(struct kb_devices *devs);
-/* Send every device and option to one client (the initial sync). */
-void kb_devices_sync(struct kb_devices *devs, struct kb_client *cl);
+/* Hand every device, then every option, to emit (the state a connecting
+ * client is sent). Stops at emit's first error and returns it; else 0. */
+int kb_devices_sync(struct kb_devices *devs, int (*emit)(void *arg, const struct kb_msg *msg),
+		    void *arg);
 /* Look up an option by id; NULL if none. */
 const struct kb_option *kb_devices_option(struct kb_devices *devs, const char *id);
 /* Device an option's resources live on; NULL if none. */

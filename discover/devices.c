@@ -406,23 +406,28 @@ int kb_devices_rescan(struct kb_devices *devs)
 	return 0;
 }
 
-void kb_devices_sync(struct kb_devices *devs, struct kb_client *cl)
+int kb_devices_sync(struct kb_devices *devs, int (*emit)(void *arg, const struct kb_msg *msg),
+		    void *arg)
 {
 	struct kb_msg msg;
 	unsigned i, j;
+	int r;
 
 	for (i = 0; i < devs->n_entries; i++) {
 		msg.type = KB_MSG_DEVICE_ADD;
 		msg.u.device = devs->entries[i]->dev;
-		kb_client_send(cl, &msg);
+		if ((r = emit(arg, &msg)) < 0)
+			return r;
 	}
 	for (i = 0; i < devs->n_entries; i++) {
 		for (j = 0; j < devs->entries[i]->n_opts; j++) {
 			msg.type = KB_MSG_OPTION_ADD;
 			msg.u.option = devs->entries[i]->opts[j];
-			kb_client_send(cl, &msg);
+			if ((r = emit(arg, &msg)) < 0)
+				return r;
 		}
 	}
+	return 0;
 }
 
 const struct kb_option *kb_devices_option_at(struct kb_devices *devs, unsigned idx)

@@ -27,6 +27,15 @@
 #define KB_SERVER_MAX_CLIENTS 1024    /* connected clients at once */
 #define KB_SERVER_HELLO_TIMEOUT_MS 10000 /* a client must say HELLO within this */
 #define KB_SERVER_MAX_GROUPS 256      /* supplementary groups looked at per peer */
+#define KB_SNAPSHOT_INITIAL_SIZE 4096 /* bytes; doubled as the snapshot grows */
+
+/* Every device and option, encoded once as the frames a connecting client
+ * is sent, and queued by reference to every client that connects before
+ * they change: 200 clients syncing 10,000 options cost one copy, not 200. */
+struct snapshot {
+	uint8_t *data; /* talloc child */
+	size_t len, cap;
+};
 
 struct kb_server {
 	struct kb_daemon *d;
@@ -35,6 +44,7 @@ struct kb_server {
 	struct kb_source *src;
 	struct kb_client **clients; /* talloc array of n_clients */
 	unsigned n_clients;
+	struct snapshot *snapshot;  /* NULL until a client needs it, and after a change */
 };
 
 struct kb_client {
@@ -108,6 +118,67 @@ void kb_client_reply(struct kb_client *cl, uint32_t req_id, int status, const ch
 	talloc_free(text);
 }
 
+static int snapshot_emit(void *arg, const struct kb_msg *msg)
+{
+	struct snapshot *snap = arg;
+	uint8_t *frame, *grown;
+	size_t len, cap;
+	int r;
+
+	r = kb_msg_encode(snap, msg, &frame, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		log_err("cannot encode %s: %s", kb_msg_type_name(msg->type), strerror(-r));
+		return 0;
+	}
+	if (len > snap->cap - snap->len) {
+		for (cap = snap->cap ? snap->cap : KB_SNAPSHOT_INITIAL_SIZE; len > cap - snap->len;)
+			cap *= 2;
+		grown = talloc_realloc(snap, snap->data, uint8_t, cap);
+		if (!grown) {
+			talloc_free(frame);
+			return -ENOMEM;
+		}
+		snap->data = grown;
+		snap->cap = cap;
+	}
+	memcpy(snap->data + snap->len, frame, len);
+	snap->len += len;
+	talloc_free(frame);
+	return 0;
+}
+
+/* The current snapshot, built if there is none. NULL + errno. */
+static struct snapshot *server_snapshot(struct kb_server *srv)
+{
+	struct snapshot *snap;
+	int r;
+
+	if (srv->snapshot)
+		return srv->snapshot;
+	snap = talloc_zero(srv, struct snapshot);
+	if (!snap)
+		return NULL;
+	r = srv->d->devices ? kb_devices_sync(srv->d->devices, snapshot_emit, snap) : 0;
+	if (r < 0) {
+		talloc_free(snap);
+		errno = -r;
+		return NULL;
+	}
+	srv->snapshot = snap;
+	return snap;
+}
+
+/* Devices or options changed: the next client gets a new snapshot (clients
+ * still sending the old one hold it by reference). */
+static void snapshot_drop(struct kb_server *srv)
+{
+	if (srv->snapshot)
+		talloc_unlink(srv, srv->snapshot);
+	srv->snapshot = NULL;
+}
+
 void kb_server_broadcast(struct kb_server *srv, const struct kb_msg *msg)
 {
 	uint8_t *frame;
@@ -117,6 +188,14 @@ void kb_server_broadcast(struct kb_server *srv, const struct kb_msg *msg)
 
 	if (!srv)
 		return;
+	switch (msg->type) {
+	case KB_MSG_DEVICE_ADD:
+	case KB_MSG_DEVICE_REMOVE:
+	case KB_MSG_OPTION_ADD:
+	case KB_MSG_OPTION_REMOVE:
+		snapshot_drop(srv);
+		break;
+	}
 	r = kb_msg_encode(srv, msg, &frame, &len);
 	if (r < 0) {
 		log_err("cannot encode %s: %s", kb_msg_type_name(msg->type), strerror(-r));
@@ -216,6 +295,7 @@ static void handle_hello(struct kb_client *cl, const struct kb_msg *in)
 {
 	struct kb_daemon *d = cl->srv->d;
 	struct kb_msg msg = { .type = KB_MSG_HELLO };
+	struct snapshot *snap;
 
 	if (in->u.hello.version != KB_PROTOCOL_VERSION) {
 		refuse_version(cl, in->u.hello.version);
@@ -229,7 +309,14 @@ static void handle_hello(struct kb_client *cl, const struct kb_msg *in)
 	kb_conn_send(cl->conn, &msg);
 
 	kb_settings_sync(d, cl);
-	kb_devices_sync(d->devices, cl);
+	snap = server_snapshot(cl->srv);
+	if (!snap) {
+		log_err("%s: cannot build the state to send: %m", cl->name);
+		talloc_free(cl);
+		return;
+	}
+	if (snap->len)
+		kb_conn_send_shared(cl->conn, snap, snap->data, snap->len);
 	msg.type = KB_MSG_AUTOBOOT;
 	msg.u.autoboot = (struct kb_autoboot_state *)kb_autoboot_get_state(d->autoboot);
 	kb_conn_send(cl->conn, &msg);

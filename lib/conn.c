@@ -23,11 +23,17 @@
 #include "lib/conn.h"
 
 #define KB_CONN_READ_CHUNK (64u * 1024u) /* bytes read per wakeup */
+#define KB_CONN_CHUNK (16u * 1024u)      /* queue chunk that small frames are appended to */
 
+/* A stretch of queued bytes: a chunk of our own that later frames are
+ * appended to, or frames inside a shared buffer. */
 struct qframe {
 	struct qframe *next;
-	uint8_t *data; /* talloc child of the qframe */
+	const uint8_t *data; /* buf, or inside the shared buffer */
 	size_t len;
+	uint8_t *buf;        /* own chunk (talloc child), cap bytes; NULL when shared */
+	size_t cap;
+	bool shared;         /* data belongs to a buffer the qframe holds a reference to */
 };
 
 struct conn_guard {
@@ -57,6 +63,7 @@ struct kb_conn {
 	struct qframe *head, *tail;
 	size_t head_off; /* bytes of head already written */
 	size_t queued;   /* bytes not yet written */
+	size_t shared;   /* of which in shared buffers (not counted against the limit) */
 
 	bool closed;
 	int close_err;
@@ -93,6 +100,7 @@ static void conn_shutdown(struct kb_conn *conn, int err)
 	}
 	conn->head = conn->tail = NULL;
 	conn->queued = 0;
+	conn->shared = 0;
 	conn->head_off = 0;
 	TALLOC_FREE(conn->payload);
 }
@@ -160,6 +168,8 @@ static int conn_flush(struct kb_conn *conn)
 		}
 		conn->head_off += (size_t)n;
 		conn->queued -= (size_t)n;
+		if (f->shared)
+			conn->shared -= (size_t)n;
 		if (conn->head_off < f->len)
 			break;
 		conn->head = f->next;
@@ -311,17 +321,16 @@ struct kb_conn *kb_conn_new(void *ctx, struct kb_loop *loop, int fd, kb_conn_msg
 	return conn;
 }
 
-/* Queue a frame we own (stolen under the queue). 0 or -errno. */
-static int conn_enqueue(struct kb_conn *conn, uint8_t *frame, size_t len, bool copy)
+/* Queue len bytes at frame: copied into the queue's chunks or, when owner
+ * is given, held by a reference to owner (the talloc object they live in).
+ * 0 or -errno. */
+static int conn_enqueue(struct kb_conn *conn, const uint8_t *frame, size_t len, const void *owner)
 {
-	struct qframe *f;
+	struct qframe *f = conn->tail;
 	size_t off = 0;
 
-	if (conn->closed) {
-		if (!copy)
-			talloc_free(frame);
+	if (conn->closed)
 		return -EPIPE;
-	}
 	/* nothing waiting: try to write directly */
 	if (!conn->head) {
 		while (off < len) {
@@ -332,58 +341,60 @@ static int conn_enqueue(struct kb_conn *conn, uint8_t *frame, size_t len, bool c
 					continue;
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
 					break;
-				int e = errno;
-
-				if (!copy)
-					talloc_free(frame);
-				conn_fail_deferred(conn, -e);
+				conn_fail_deferred(conn, -errno);
 				return -EPIPE;
 			}
 			off += (size_t)n;
 		}
-		if (off == len) {
-			if (!copy)
-				talloc_free(frame);
+		if (off == len)
 			return 0;
+	}
+	frame += off;
+	len -= off;
+	if (owner) {
+		f = talloc_zero(conn, struct qframe);
+		if (!f || !talloc_reference(f, owner)) {
+			talloc_free(f);
+			return -ENOMEM;
 		}
-	}
-	if (conn->queued + (len - off) > KB_CONN_MAX_QUEUE) {
-		if (!copy)
-			talloc_free(frame);
-		conn_fail_deferred(conn, -ENOBUFS);
-		return -ENOBUFS;
-	}
-	f = talloc_zero(conn, struct qframe);
-	if (!f)
-		goto nomem;
-	if (copy) {
-		f->data = talloc_memdup(f, frame + off, len - off);
-		if (!f->data)
-			goto nomem;
-		f->len = len - off;
+		f->data = frame;
+		f->shared = true;
+		conn->shared += len;
 	} else {
-		/* keep the frame whole; skip what was already written */
-		f->data = talloc_steal(f, frame);
-		f->len = len;
-		if (!conn->head)
-			conn->head_off = off; /* f becomes the head */
+		/* what a peer makes us hold is bounded; shared bytes are not its own */
+		if (conn->queued - conn->shared + len > KB_CONN_MAX_QUEUE) {
+			conn_fail_deferred(conn, -ENOBUFS);
+			return -ENOBUFS;
+		}
+		/* small frames share chunks: per-allocation overhead would
+		 * otherwise double what a slow peer costs */
+		if (!f || f->shared || f->cap - f->len < len) {
+			size_t cap = len > KB_CONN_CHUNK ? len : KB_CONN_CHUNK;
+
+			f = talloc_zero(conn, struct qframe);
+			if (!f || !(f->buf = talloc_size(f, cap))) {
+				talloc_free(f);
+				return -ENOMEM;
+			}
+			f->data = f->buf;
+			f->cap = cap;
+		}
+		memcpy(f->buf + f->len, frame, len);
 	}
-	if (conn->tail)
-		conn->tail->next = f;
-	else
-		conn->head = f;
-	conn->tail = f;
-	conn->queued += len - off;
+	if (f != conn->tail) {
+		if (conn->tail)
+			conn->tail->next = f;
+		else
+			conn->head = f;
+		conn->tail = f;
+	}
+	f->len += len;
+	conn->queued += len;
 	if (conn_set_events(conn, EPOLLIN | EPOLLOUT) < 0) {
 		conn_fail_deferred(conn, -EIO);
 		return -EPIPE;
 	}
 	return 0;
-nomem:
-	talloc_free(f);
-	if (!copy)
-		talloc_free(frame);
-	return -ENOMEM;
 }
 
 /* Queue msg. 0, or -ENOBUFS when the queue limit is exceeded (the conn is
@@ -399,13 +410,20 @@ int kb_conn_send(struct kb_conn *conn, const struct kb_msg *msg)
 	r = kb_msg_encode(conn, msg, &frame, &len);
 	if (r < 0)
 		return r;
-	return conn_enqueue(conn, frame, len, false);
+	r = conn_enqueue(conn, frame, len, NULL);
+	talloc_free(frame);
+	return r;
 }
 
 /* Queue an already-encoded frame (broadcast without re-encoding). */
 int kb_conn_send_frame(struct kb_conn *conn, const uint8_t *frame, size_t len)
 {
-	return conn_enqueue(conn, (uint8_t *)frame, len, true);
+	return conn_enqueue(conn, frame, len, NULL);
+}
+
+int kb_conn_send_shared(struct kb_conn *conn, const void *owner, const uint8_t *frames, size_t len)
+{
+	return conn_enqueue(conn, frames, len, owner);
 }
 
 /* Bytes waiting to be written. */

@@ -4,7 +4,8 @@
  * are queued and flushed when the socket is writable, so a peer that stops
  * reading never blocks the other side. A peer whose queue passes
  * KB_CONN_MAX_QUEUE, or that sends a bad frame, is closed (on_close gets the
- * reason as -errno).
+ * reason as -errno). Frames many peers receive alike (the daemon's state at
+ * connect) are queued by reference, not copied per peer.
  */
 #ifndef KB_CONN_H
 #define KB_CONN_H
@@ -34,6 +35,11 @@ struct kb_conn *kb_conn_new(void *ctx, struct kb_loop *loop, int fd, kb_conn_msg
 int kb_conn_send(struct kb_conn *conn, const struct kb_msg *msg);
 /* Queue an already-encoded frame (broadcast without re-encoding). */
 int kb_conn_send_frame(struct kb_conn *conn, const uint8_t *frame, size_t len);
+/* Queue len bytes of whole frames inside the talloc object owner, which
+ * is held by a talloc_reference until they are written (its other holders
+ * must drop it with talloc_unlink). They do not count against
+ * KB_CONN_MAX_QUEUE: they cost this peer no memory of its own. */
+int kb_conn_send_shared(struct kb_conn *conn, const void *owner, const uint8_t *frames, size_t len);
 /* Bytes waiting to be written. */
 size_t kb_conn_queued(const struct kb_conn *conn);
 int kb_conn_fd(const struct kb_conn *conn);

@@ -1,5 +1,6 @@
 /* Unit tests for lib/conn.c: frame reassembly, bad peers, the write queue
- * limit, freeing a conn from its callback, and kb_client_connect(). */
+ * limit, frames queued by reference and in chunks, freeing a conn from its
+ * callback, and kb_client_connect(). */
 #include "config.h"
 
 #include <errno.h>
@@ -362,6 +363,107 @@ static void test_queue_order(void **state)
 	talloc_free(ctx);
 }
 
+/* Frames queued by reference: two slow readers share one buffer larger than
+ * the queue limit (shared bytes are not theirs), both get it all in order
+ * followed by their own frames, and the buffer lives exactly until the
+ * last of them has written it. */
+static bool snap_freed;
+
+static int snap_destructor(uint8_t *snap)
+{
+	snap_freed = true;
+	return 0;
+}
+
+static void test_shared(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct kb_loop *loop = kb_loop_new(ctx);
+	struct peer w[2] = { { .ctx = ctx }, { .ctx = ctx } };
+	struct count_peer r[2] = { { .p = { .ctx = ctx } }, { .p = { .ctx = ctx } } };
+	struct kb_msg m = { .type = KB_MSG_RESULT };
+	char *big = talloc_zero_size(ctx, 50001);
+	const uint32_t n = KB_CONN_MAX_QUEUE / 50000 + 20;
+	uint8_t *snap = NULL, *f;
+	size_t len = 0, flen;
+	int sv[2][2], k;
+
+	memset(big, 's', 50000);
+	for (uint32_t i = 0; i < n; i++) {
+		m.u.result = (struct kb_msg_result){ i, 0, big, NULL };
+		f = encode(ctx, &m, &flen);
+		snap = talloc_realloc(ctx, snap, uint8_t, len + flen);
+		memcpy(snap + len, f, flen);
+		len += flen;
+		talloc_free(f);
+	}
+	assert_true(len > KB_CONN_MAX_QUEUE);
+	snap_freed = false;
+	talloc_set_destructor(snap, snap_destructor);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[k]), 0);
+		w[k].conn = kb_conn_new(ctx, loop, sv[k][0], on_msg, on_close, &w[k]);
+		assert_int_equal(kb_conn_send_shared(w[k].conn, snap, snap, len), 0);
+		m.u.result = (struct kb_msg_result){ n, 0, big, NULL };
+		assert_int_equal(kb_conn_send(w[k].conn, &m), 0);
+		assert_true(kb_conn_queued(w[k].conn) > KB_CONN_MAX_QUEUE);
+	}
+	/* the owner lets go: the queues keep it alive */
+	assert_int_equal(talloc_unlink(ctx, snap), 0);
+	assert_false(snap_freed);
+	for (k = 0; k < 2; k++)
+		r[k].p.conn = kb_conn_new(ctx, loop, sv[k][1], on_msg_order, on_close, &r[k]);
+	uint64_t end = now_ms() + TEST_DEADLINE_MS;
+	while ((r[0].next_id <= n || r[1].next_id <= n) && now_ms() < end)
+		assert_int_equal(kb_loop_run_once(loop, 100), 0);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(r[k].next_id, n + 1);
+		assert_int_equal(kb_conn_queued(w[k].conn), 0);
+	}
+	assert_true(snap_freed);
+	talloc_free(ctx);
+}
+
+/* Many small frames to a reader that is not reading yet arrive whole and in
+ * order (they are appended into shared queue chunks). */
+static void on_msg_small(struct kb_conn *conn, struct kb_msg *msg, void *data)
+{
+	struct count_peer *cp = data;
+
+	assert_int_equal(msg->type, KB_MSG_RESULT);
+	assert_int_equal(msg->u.result.req_id, cp->next_id);
+	assert_int_equal(strlen(msg->u.result.message), cp->next_id % 700);
+	cp->next_id++;
+}
+
+static void test_small_frames(void **state)
+{
+	void *ctx = talloc_new(NULL);
+	struct kb_loop *loop = kb_loop_new(ctx);
+	struct peer p = { .ctx = ctx };
+	struct count_peer cp = { .p = { .ctx = ctx } };
+	struct kb_msg m = { .type = KB_MSG_RESULT };
+	char *text = talloc_zero_size(ctx, 700);
+	const uint32_t n = 20000;
+	int sv[2];
+
+	memset(text, 't', 699);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	p.conn = kb_conn_new(ctx, loop, sv[0], on_msg, on_close, &p);
+	for (uint32_t i = 0; i < n; i++) {
+		m.u.result = (struct kb_msg_result){ i, 0, text + 699 - i % 700, NULL };
+		assert_int_equal(kb_conn_send(p.conn, &m), 0);
+	}
+	assert_true(kb_conn_queued(p.conn) > 0);
+	cp.p.conn = kb_conn_new(ctx, loop, sv[1], on_msg_small, on_close, &cp);
+	uint64_t end = now_ms() + TEST_DEADLINE_MS;
+	while (cp.next_id < n && now_ms() < end)
+		assert_int_equal(kb_loop_run_once(loop, 100), 0);
+	assert_int_equal(cp.next_id, n);
+	assert_int_equal(kb_conn_queued(p.conn), 0);
+	talloc_free(ctx);
+}
+
 /* ---- kb_client_connect against a forked in-test server ---- */
 
 enum server_mode { SRV_HELLO, SRV_MISMATCH, SRV_SILENT };
@@ -540,6 +642,8 @@ int main(void)
 		cmocka_unit_test(test_free_in_on_msg),
 		cmocka_unit_test(test_queue_limit),
 		cmocka_unit_test(test_queue_order),
+		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_small_frames),
 		cmocka_unit_test(test_client_hello),
 		cmocka_unit_test(test_client_mismatch),
 		cmocka_unit_test(test_client_timeout_and_missing),
