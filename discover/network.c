@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <ifaddrs.h>
 #include <net/if.h> /* before the linux/ headers, which then skip their copies */
 #include <net/if_arp.h>
 #include <linux/netlink.h>
@@ -495,7 +496,29 @@ static int spawn(struct iface *ifc, const struct kb_net_config *c)
 	return 0;
 }
 
-/* Run udhcpc6 with the same hook (KB_DHCP6=1 tells it apart) beside udhcpc. */
+#define KB_NET_LINK_LOCAL_WAIT_MS 3000 /* udhcpc6 started anyway after this */
+#define KB_NET_LINK_LOCAL_POLL_MS 50
+
+/* Has the interface an IPv6 link-local address (tentative or not)? */
+static bool has_link_local(const char *ifname)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next)
+		found = i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 && strcmp(i->ifa_name, ifname) == 0 &&
+			IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)(const void *)i->ifa_addr)->sin6_addr);
+	freeifaddrs(ifa);
+	return found;
+}
+
+/* Run udhcpc6 with the same hook (KB_DHCP6=1 tells it apart) beside udhcpc.
+ * udhcpc6 sends from the interface's link-local address and exits at once
+ * ("can't get link-local IPv6 address") when there is none yet: the kernel
+ * adds it when it sees the link ready, which can be just after the carrier
+ * we saw (a veth, a virtio NIC). The child waits for it, a bounded time. */
 static int spawn6(struct iface *ifc)
 {
 	struct kb_network *net = ifc->net;
@@ -521,6 +544,9 @@ static int spawn6(struct iface *ifc)
 		setenv("KB_LEASE_FILE", ifc->lease6_file, 1);
 		setenv("KB_RESOLV_CONF", resolv, 1);
 		setenv("KB_DHCP6", "1", 1);
+		for (int waited = 0; !has_link_local(ifc->name) && waited < KB_NET_LINK_LOCAL_WAIT_MS;
+		     waited += KB_NET_LINK_LOCAL_POLL_MS)
+			usleep(KB_NET_LINK_LOCAL_POLL_MS * 1000);
 		/* -O 59 -O 60: the boot file URL and its parameters (RFC 5970) */
 		if (net->dhcp6_busybox)
 			execl(net->dhcp6, "busybox", "udhcpc6", "-i", ifc->name, "-s", net->hook, "-f", "-q", "-n",

@@ -28,3 +28,6 @@ endif
 # Real DHCP/TFTP/HTTP servers in network namespaces (root).
 TESTS += test/network/test-network.sh
 dist_noinst_SCRIPTS += test/network/test-network.sh
+# DHCPv6 through the real busybox udhcpc6, built from Debian's busybox source
+TESTS += test/network/test-dhcp6.sh
+dist_noinst_SCRIPTS += test/network/test-dhcp6.sh test/network/build-udhcpc6.sh
