@@ -50,11 +50,24 @@ static const char *const key_names[] = {
 	[K_ALLOW_SHELL] = "allow-shell",
 };
 
-enum net_field { NF_METHOD, NF_ADDRESS, NF_GATEWAY, NF_DNS, NF_PROXY, NF_MAX };
+enum net_field { NF_METHOD, NF_ADDRESS, NF_GATEWAY, NF_DNS, NF_PROXY, NF_BOOT_URL, NF_MAX };
 static const char *const net_field_names[NF_MAX] = {
 	[NF_METHOD] = "method", [NF_ADDRESS] = "address", [NF_GATEWAY] = "gateway",
-	[NF_DNS] = "dns",       [NF_PROXY] = "proxy",
+	[NF_DNS] = "dns",       [NF_PROXY] = "proxy",     [NF_BOOT_URL] = "boot-url",
 };
+
+/* The string a network field is kept in (NULL for method, an enum). */
+static char **net_field_str(struct kb_net_config *net, enum net_field f)
+{
+	switch (f) {
+	case NF_ADDRESS: return &net->address;
+	case NF_GATEWAY: return &net->gateway;
+	case NF_DNS: return &net->dns;
+	case NF_PROXY: return &net->proxy;
+	case NF_BOOT_URL: return &net->boot_url;
+	default: return NULL;
+	}
+}
 
 static const char *const net_method_names[KB_NET_METHOD_MAX] = {
 	[KB_NET_DHCP] = "dhcp", [KB_NET_STATIC] = "static", [KB_NET_DISABLED] = "disabled",
@@ -607,7 +620,7 @@ static int apply_item(struct kb_config *c, void *ectx, void *ectx_err, const cha
 		if (r < 0)
 			return fail(ectx_err, ret_err, -EINVAL,
 				    "unknown key '%s' (network keys are network.<interface>."
-				    "{method,address,gateway,dns,proxy})",
+				    "{method,address,gateway,dns,proxy,boot-url})",
 				    key);
 		if (!all_chars_in(ifname, "_.:@-"))
 			return fail(ectx_err, ret_err, -EINVAL, "%s: bad interface name '%s'", key,
@@ -656,17 +669,22 @@ static int apply_item(struct kb_config *c, void *ectx, void *ectx_err, const cha
 					    "got '%s'",
 					    key, v);
 			break;
+		case NF_BOOT_URL:
+			if (*v && (strpbrk(v, " \t") ||
+				   (strncmp(v, "tftp://", 7) && strncmp(v, "http://", 7) &&
+				    strncmp(v, "https://", 8) && strncmp(v, "ftp://", 6))))
+				return fail(ectx_err, ret_err, -EINVAL,
+					    "%s: expected a tftp://, http://, https:// or ftp:// URL, "
+					    "got '%s'",
+					    key, v);
+			break;
 		case NF_MAX:
 			break;
 		}
 		net = find_net(c, ectx, ifname, true);
 		if (!net)
 			goto too_many;
-		char **fp = f == NF_ADDRESS   ? &net->address
-			    : f == NF_GATEWAY ? &net->gateway
-			    : f == NF_DNS     ? &net->dns
-					      : &net->proxy;
-		return set_str(ectx, fp, v);
+		return set_str(ectx, net_field_str(net, f), v);
 too_many:
 		if (c->n_net >= KB_CONFIG_MAX_IFACES)
 			return fail(ectx_err, ret_err, -E2BIG,
@@ -977,7 +995,7 @@ int kb_config_get(const struct kb_config *cfg, void *ctx, const char *key, char 
 	case K_NETWORK: {
 		char ifname[KB_CONFIG_MAX_IFNAME_LEN + 1];
 		enum net_field f;
-		const struct kb_net_config *net = NULL;
+		struct kb_net_config *net = NULL;
 		const char *s = NULL;
 
 		if (split_net_key(key, ifname, sizeof(ifname), &f) < 0)
@@ -985,13 +1003,8 @@ int kb_config_get(const struct kb_config *cfg, void *ctx, const char *key, char 
 		for (size_t i = 0; i < cfg->n_net; i++)
 			if (strcmp(cfg->net[i].ifname, ifname) == 0)
 				net = &cfg->net[i];
-		if (net) {
-			s = f == NF_METHOD    ? kb_net_method_name(net->method)
-			    : f == NF_ADDRESS ? net->address
-			    : f == NF_GATEWAY ? net->gateway
-			    : f == NF_DNS     ? net->dns
-					      : net->proxy;
-		}
+		if (net)
+			s = f == NF_METHOD ? kb_net_method_name(net->method) : *net_field_str(net, f);
 		v = talloc_strdup(ctx, s ? s : "");
 		break;
 	}

@@ -79,6 +79,7 @@ struct kb_net_config {
 	char *gateway;   /* NULL when none */
 	char *dns;       /* comma-separated addresses, NULL when none */
 	char *proxy;     /* "http://host:port", NULL when none */
+	char *boot_url;  /* a boot config to fetch once configured (static above all), NULL when none */
 };
 
 /* The effective settings. Strings are talloc children of the struct and

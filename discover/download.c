@@ -396,11 +396,13 @@ static int classify(struct kb_download *dl, CURLcode code, char **why, bool *tra
 		return -ETIMEDOUT;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		*why = talloc_asprintf(ctx, "cannot resolve the host (%s)", dl->errbuf);
+		*why = talloc_asprintf(ctx, "cannot resolve the %s (%s)",
+				       code == CURLE_COULDNT_RESOLVE_PROXY ? "proxy" : "host", dl->errbuf);
 		*transient = true;
 		return -EHOSTUNREACH;
 	case CURLE_COULDNT_CONNECT:
-		*why = talloc_asprintf(ctx, "cannot connect (%s)", dl->errbuf);
+		*why = talloc_asprintf(ctx, "cannot connect%s%s (%s)", dl->proxy ? " through the proxy " : "",
+				       dl->proxy ? dl->proxy : "", dl->errbuf);
 		*transient = true;
 		return -ECONNREFUSED;
 	case CURLE_PEER_FAILED_VERIFICATION:

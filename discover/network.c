@@ -129,11 +129,20 @@ static const struct kb_net_config *if_config(struct kb_network *net, const char 
 	return NULL;
 }
 
-const char *kb_network_proxy(struct kb_network *net, const char *ifname)
+const char *kb_network_proxy(struct kb_network *net, const char *device_id)
 {
-	const struct kb_net_config *c = ifname ? if_config(net, ifname) : NULL;
+	const struct kb_config *cfg = net->d->config;
+	const struct kb_net_config *c = device_id ? if_config(net, device_id) : NULL;
+	size_t i;
 
-	return c ? c->proxy : NULL;
+	if (c)
+		return c->proxy && *c->proxy ? c->proxy : NULL;
+	/* a URL that came from no interface (a user option): the first
+	 * interface we manage that has a proxy */
+	for (i = 0; cfg && i < cfg->n_net; i++)
+		if (cfg->net[i].proxy && *cfg->net[i].proxy && wanted(net, cfg->net[i].ifname))
+			return cfg->net[i].proxy;
+	return NULL;
 }
 
 struct kb_downloader *kb_network_downloader(struct kb_network *net)
@@ -305,8 +314,11 @@ static int take_lease(struct iface *ifc, bool v6, bool is_static)
 }
 
 /* Go for the boot configs a lease points at. 1: a plan is followed (or
- * refused, said in a status), 0: the lease offers no network boot (*why). */
-static int follow_lease(struct iface *ifc, const struct kb_lease *l, char **why)
+ * refused, said in a status), 0: the lease offers no network boot (*why).
+ * origin: where the address came from, for the status ("from DHCP server
+ * 10.0.0.1"); source: what named the configs when the lease did not (NULL). */
+static int follow_lease(struct iface *ifc, const struct kb_lease *l, const char *origin,
+			const char *source, char **why)
 {
 	int r;
 
@@ -315,14 +327,15 @@ static int follow_lease(struct iface *ifc, const struct kb_lease *l, char **why)
 		return 0;
 	if (r < 0) {
 		ifc->state = IF_DONE;
-		set_status(ifc, KB_STATUS_ERROR, "address %s: refusing the network boot offer: %s", lease_addr(l),
-			   *why ? *why : strerror(-r));
+		set_status(ifc, KB_STATUS_ERROR, "address %s: refusing the network boot %s: %s", lease_addr(l),
+			   source ? source : "offer", *why ? *why : strerror(-r));
 		return 1;
 	}
-	set_status(ifc, KB_STATUS_INFO, "address %s from DHCP server %s; boot configs from %s%s (%s)",
-		   lease_addr(l), l->serverid ? l->serverid : "?",
+	if (source)
+		ifc->plan->source = talloc_strdup(ifc->plan, source);
+	set_status(ifc, KB_STATUS_INFO, "address %s %s; boot configs from %s%s (%s)", lease_addr(l), origin,
 		   ifc->plan->root ? ifc->plan->root : "", ifc->plan->root ? ifc->plan->prefix : ifc->plan->configs[0],
-		   ifc->plan->source);
+		   ifc->plan->source ? ifc->plan->source : "?");
 	ifc->state = IF_FETCHING;
 	ifc->fetch_ctx = talloc_new(ifc);
 	ifc->next_config = 0;
@@ -331,18 +344,26 @@ static int follow_lease(struct iface *ifc, const struct kb_lease *l, char **why)
 	return 1;
 }
 
+#define KB_NET_ORIGIN_LEN 320 /* "from DHCP server <value>" for a status */
+
+static const char *dhcp_origin(char *buf, const struct kb_lease *l)
+{
+	snprintf(buf, KB_NET_ORIGIN_LEN, "from DHCP server %s", l->serverid ? l->serverid : "?");
+	return buf;
+}
+
 /* A DHCP client ended: the first lease offering a network boot is followed
  * (IPv4's first when both are there); with none, wait for the other client,
  * then say what was got, or try again later when nobody answered. */
 static void dhcp_decide(struct iface *ifc)
 {
-	char *why4 = NULL, *why6 = NULL;
+	char *why4 = NULL, *why6 = NULL, origin[KB_NET_ORIGIN_LEN];
 
 	if (ifc->state != IF_CONFIGURING)
 		return; /* the other client's lease is followed already */
-	if (ifc->v4 == DHCP_BOUND && follow_lease(ifc, ifc->lease, &why4))
+	if (ifc->v4 == DHCP_BOUND && follow_lease(ifc, ifc->lease, dhcp_origin(origin, ifc->lease), NULL, &why4))
 		return;
-	if (ifc->v6 == DHCP_BOUND && follow_lease(ifc, ifc->lease6, &why6))
+	if (ifc->v6 == DHCP_BOUND && follow_lease(ifc, ifc->lease6, dhcp_origin(origin, ifc->lease6), NULL, &why6))
 		return;
 	if (ifc->v4 == DHCP_RUNNING || ifc->v6 == DHCP_RUNNING) {
 		if (ifc->v4 == DHCP_BOUND || ifc->v6 == DHCP_BOUND)
@@ -367,6 +388,24 @@ static void dhcp_decide(struct iface *ifc)
 	fail_round(ifc);
 }
 
+/* A static address is set: fetch network.<if>.boot-url if there is one,
+ * as DHCP's boot file would be (a loader's directory is searched the
+ * PXELINUX way; a config or iPXE script is read as it is). */
+static void static_done(struct iface *ifc)
+{
+	const struct kb_net_config *c = if_config(ifc->net, ifc->name);
+	char *why = NULL, source[KB_NET_ORIGIN_LEN];
+
+	ifc->state = IF_DONE;
+	if (c && c->boot_url && *c->boot_url) {
+		snprintf(source, sizeof(source), "network.%s.boot-url", ifc->name);
+		ifc->lease->bootfile = talloc_strdup(ifc->lease, c->boot_url);
+		if (ifc->lease->bootfile && follow_lease(ifc, ifc->lease, "(static)", source, &why))
+			return;
+	}
+	set_status(ifc, KB_STATUS_INFO, "static address %s", lease_addr(ifc->lease));
+}
+
 static void on_child(struct kb_source *src, pid_t pid, int status, void *data)
 {
 	struct iface *ifc = data;
@@ -385,8 +424,7 @@ static void on_child(struct kb_source *src, pid_t pid, int status, void *data)
 		} else if (take_lease(ifc, false, true) < 0) {
 			fail_round(ifc);
 		} else {
-			ifc->state = IF_DONE;
-			set_status(ifc, KB_STATUS_INFO, "static address %s", lease_addr(ifc->lease));
+			static_done(ifc);
 		}
 		return;
 	}
@@ -1293,6 +1331,25 @@ fail:
 	talloc_free(net);
 	errno = r;
 	return NULL;
+}
+
+void kb_network_config_changed(struct kb_network *net, const char *key)
+{
+	const char *field = strrchr(key, '.');
+	size_t len;
+	unsigned i;
+
+	if (strncmp(key, "network.", 8) != 0 || !field || field < key + 8 || !strcmp(field, ".proxy"))
+		return; /* a proxy is read at each download */
+	len = (size_t)(field - (key + 8));
+	for (i = 0; i < net->n_ifaces; i++) {
+		struct iface *ifc = net->ifaces[i];
+
+		if (strlen(ifc->name) != len || strncmp(ifc->name, key + 8, len) != 0 || ifc->state == IF_DOWN)
+			continue;
+		log_info("%s: %s changed: configuring the interface again", ifc->name, key);
+		start_config(ifc);
+	}
 }
 
 void kb_network_republish(struct kb_network *net, bool rescan)

@@ -44,8 +44,15 @@ struct kb_network *kb_network_new(struct kb_daemon *d);
 /* The daemon's downloader (boot downloads use it too). */
 struct kb_downloader *kb_network_downloader(struct kb_network *net);
 
-/* The proxy configured for an interface (network.<if>.proxy), NULL if none. */
-const char *kb_network_proxy(struct kb_network *net, const char *ifname);
+/* The proxy for downloads of a device's options: its interface's
+ * network.<if>.proxy; for a device that is no interface (a user option's
+ * URL), the first managed interface's that has one. NULL if none. */
+const char *kb_network_proxy(struct kb_network *net, const char *device_id);
+
+/* A setting changed (key as set): an interface with carrier whose
+ * network.<if>.{method,address,gateway,dns,boot-url} changed is configured
+ * again at once. */
+void kb_network_config_changed(struct kb_network *net, const char *key);
 
 /* Publish every interface's device and options again (after the device
  * registry was rebuilt), and fetch configs again when rescan is set. */

@@ -414,6 +414,8 @@ static void config_set(struct kb_daemon *d, struct kb_client *cl, const struct k
 	}
 	log_notice("%s: set %s", kb_client_name(cl), rq->key);
 	send_config(d, NULL);
+	if (d->network)
+		kb_network_config_changed(d->network, rq->key);
 	kb_options_changed(d);
 	kb_client_reply(cl, rq->req_id, 0, NULL, NULL);
 }

@@ -13,7 +13,7 @@ PKGS=(
 	tmux jq valgrind device-tree-compiler cpio gzip xz-utils zstd lz4 bzip2 python3
 	busybox-static gettext fusefat fuseiso strace
 	# network boot tests: DHCP/TFTP server, netns and veth, the CA bundle for https
-	dnsmasq-base iproute2 ca-certificates openssl python3-pyftpdlib
+	dnsmasq-base iproute2 ca-certificates openssl python3-pyftpdlib tinyproxy-bin
 	# end-to-end boots in QEMU (test/e2e), without its ~400 recommended packages
 	qemu-system-x86
 	# tests: configs made by the real tools (u-boot-update; kernel-install is systemd's)

@@ -170,8 +170,14 @@ static void test_network_keys(void **state)
 	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.100.proxy",
 				       "http://proxy.example:3128", &err),
 			 0);
+	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.100.boot-url",
+				       "tftp://192.0.2.1/boot/pxelinux.0", &err),
+			 0);
 	assert_int_equal(kb_config_set(cfg, ctx, "network.eth1.method", "dhcp", &err), 0);
 	assert_int_equal(cfg->n_net, 2);
+	assert_string_equal(cfg->net[0].boot_url, "tftp://192.0.2.1/boot/pxelinux.0");
+	assert_string_equal(get(cfg, ctx, "network.eth0.100.boot-url"), "tftp://192.0.2.1/boot/pxelinux.0");
+	assert_string_equal(get(cfg, ctx, "network.eth0.100.proxy"), "http://proxy.example:3128");
 	assert_string_equal(cfg->net[0].ifname, "eth0.100");
 	assert_int_equal(cfg->net[0].method, KB_NET_STATIC);
 	assert_string_equal(cfg->net[0].address, "192.0.2.10/24");
@@ -186,6 +192,10 @@ static void test_network_keys(void **state)
 	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.gateway", "gw", &err), -EINVAL);
 	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.method", "ppp", &err), -EINVAL);
 	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.proxy", "ftp://x", &err), -EINVAL);
+	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.boot-url", "file:///etc/shadow", &err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "expected a tftp://"));
+	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.boot-url", "http://a b", &err), -EINVAL);
 	assert_int_equal(kb_config_set(cfg, ctx, "network.eth0.mtu", "1500", &err), -EINVAL);
 	assert_int_equal(kb_config_set(cfg, ctx, "network.averyveryverylongifname.method", "dhcp",
 				       &err),

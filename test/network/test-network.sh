@@ -21,7 +21,7 @@
 # kernel then fetched over TFTP on IPv6.
 . "$(dirname "$0")/../integration/lib.sh"
 
-for tool in ip dnsmasq busybox jq python3 openssl unshare; do
+for tool in ip dnsmasq busybox jq python3 openssl unshare tinyproxy; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
 done
 busybox udhcpc --help >/dev/null 2>&1 || [ $? != 127 ] || { echo "SKIP: busybox has no udhcpc"; exit 77; }
@@ -324,6 +324,34 @@ ctl boot "$FTP_ID" --dry-run > "$W/out" 2>&1
 check "dry-run boot over FTP" grep -q "ftp://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
 check "  ... and its initrd over FTP" grep -q "ftp://$SRV/k/initrd.img (" "$W/out"
 
+# a proxy per interface: tinyproxy in the server namespace. Downloads of
+# kbvA's options go through network.kbvA.proxy (http by GET, https by
+# CONNECT), so does a user option's URL; a dead proxy is a clear failure.
+printf '%s\n' "Port 8888" "Listen $SRV" "Timeout 30" "MaxClients 8" \
+	"LogFile \"$W/tinyproxy.log\"" "LogLevel Info" "Allow $NET.0/24" > "$W/tinyproxy.conf"
+ip netns exec "$NSS" tinyproxy -d -c "$W/tinyproxy.conf" 2>>"$W/tinyproxy.err" &
+SERVER_PIDS+=("$!")
+ctl config set network.kbvA.proxy "http://$SRV:8888" >/dev/null
+check "proxy set for kbvA" test "$(ctl config get network.kbvA.proxy)" = "http://$SRV:8888"
+ctl boot "$HTTP_ID" --dry-run > "$W/out" 2>&1
+check "dry-run boot over HTTP through the proxy" grep -q "http://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+check "  ... the proxy carried it" grep -q "GET http://$SRV/k/vmlinuz" "$W/tinyproxy.log"
+ctl boot "$TLS_ID" --dry-run > "$W/out" 2>&1
+check "dry-run boot over HTTPS through the proxy" grep -q "https://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+check "  ... tunnelled by CONNECT" grep -q "CONNECT $SRV:443" "$W/tinyproxy.log"
+USER_ID=$(ctl add --name "Proxied user option" --kernel "http://$SRV/k/initrd.img")
+ctl boot "$USER_ID" --dry-run > "$W/out" 2>&1
+check "a user option's URL goes through the interface's proxy" grep -q "GET http://$SRV/k/initrd.img" "$W/tinyproxy.log"
+ctl remove "$USER_ID" >/dev/null
+ctl config set network.kbvA.proxy "http://$SRV:8889" >/dev/null
+ctl boot "$HTTP_ID" --dry-run > "$W/out" 2>&1
+rc=$?
+check "a dead proxy: the boot fails (exit $rc) naming it: $(tail -1 "$W/out")" \
+	sh -c "[ $rc != 0 ] && grep -q 'through the proxy http://$SRV:8889' '$W/out'"
+ctl config set network.kbvA.proxy "" >/dev/null
+ctl boot "$HTTP_ID" --dry-run > "$W/out" 2>&1
+check "no proxy again: direct download" grep -q "http://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+
 # failures: a clear reason, non-zero exit, and the daemon carries on
 fail_boot() { # NAME REGEX
 	local id
@@ -387,6 +415,36 @@ check "iPXE script over https: option found (isset || set)" wait_json '.options[
 check "  ... boot || goto: one option" jqt '[.options[] | select(.device == "kbvA")] | length == 1'
 ctl boot kbvA:ipxe:0 --dry-run > "$W/out" 2>&1
 check "  ... its ftp files download (dry run)" grep -q "ftp://$SRV/k/vmlinuz ($HKSIZE bytes" "$W/out"
+
+# a static address set through the settings (as the menu does): applied at
+# once without DHCP, with gateway and name servers, and network.kbvA.boot-url
+# naming where the configs are (here a loader: the PXELINUX search)
+for kv in "address $NET.99/24" "gateway $NET.254" "dns $NET.53,$NET.54" \
+	"boot-url tftp://$SRV/boot/pxelinux.0" "method static"; do
+	ctl config set "network.kbvA.${kv%% *}" "${kv#* }" >/dev/null || bad "config set network.kbvA.$kv"
+done
+check "static: the status says so" wait_log "kbvA: configuring static address $NET.99/24" 5
+check "  ... boot configs from the boot-url" \
+	wait_log "address $NET.99 \\(static\\); boot configs from tftp://$SRV/boot/ \\(network.kbvA.boot-url\\)" 15
+check "  ... the address is the static one alone" \
+	sh -c "[ \$(ip -n '$NSC' -4 -o addr show kbvA | wc -l) = 1 ] && ip -n '$NSC' -4 addr show kbvA | grep -q 'inet $NET.99/24'"
+check "  ... the default route via the gateway" sh -c "ip -n '$NSC' -4 route show default | grep -q 'via $NET.254 dev kbvA'"
+check "  ... the name servers written" \
+	sh -c "grep -qx 'nameserver $NET.53' '$W/run/net/resolv.conf' && grep -qx 'nameserver $NET.54' '$W/run/net/resolv.conf'"
+check "  ... all $NOPTS options from the pxelinux search" \
+	wait_json "[.options[] | select(.device == \"kbvA\")] | length == $NOPTS" 15
+ctl list --json > "$W/list.json"
+ST_ID=$(jq -r '.options[] | select(.name == "Network Linux") | .id' "$W/list.json")
+ctl boot "$ST_ID" --dry-run > "$W/out" 2>&1
+check "  ... a dry-run boot downloads over TFTP" grep -q "tftp://$SRV/boot/vmlinuz ($KSIZE bytes" "$W/out"
+sed -n '/configuring static address/,$p' "$W/daemon.log" > "$W/static.log"
+check "  ... and no DHCP client ran for it" sh -c "! grep -q 'kbvA: DHCP' '$W/static.log'"
+ctl config set network.kbvA.address "$NET.300/24" > "$W/out" 2>&1
+check "a bad static address is refused: $(head -1 "$W/out")" grep -q "expected ADDRESS/PREFIX" "$W/out"
+ctl config set network.kbvA.boot-url "file:///etc/shadow" > "$W/out" 2>&1
+check "a boot-url that is no network URL is refused: $(head -1 "$W/out")" grep -q "expected a tftp://" "$W/out"
+ctl config set network.kbvA.method dhcp >/dev/null
+check "back to DHCP: a lease again" wait_log "kbvA: address $NET\\.(5[0-9]|60) from DHCP server" 20
 
 # DHCPv6: IPv4 offers no boot, the (stand-in) udhcpc6 lease gives option 59
 check "udhcpc6 ran with the hook, asking for options 59 and 60" \
