@@ -33,12 +33,17 @@ struct kb_downloader {
 	struct kb_source *timer;
 	struct kb_download **active; /* talloc array: downloads not yet finished */
 	unsigned n_active;
+	/* every download not yet freed, finished or not: downloads are their
+	 * owners' children, not ours, so when the downloader goes first (the
+	 * daemon frees the network before a pending boot job) they must be told */
+	struct kb_download *live;
 	unsigned serial;
 	bool dispatching;
 };
 
 struct kb_download {
-	struct kb_downloader *dlr;
+	struct kb_downloader *dlr; /* NULL once the downloader is gone */
+	struct kb_download *live_prev, *live_next;
 	CURL *easy;
 	bool in_multi;
 	char *url;
@@ -50,6 +55,11 @@ struct kb_download {
 	int tries_left;
 	bool too_big, write_failed, finished;
 	uint64_t last_progress_ms;
+	/* progress seen inside curl's callback, reported from dispatch(): the
+	 * owner may free the download from its progress callback, and an easy
+	 * handle must not be removed or cleaned up from inside its own callback */
+	bool progress_pending;
+	uint64_t progress_now, progress_total;
 	struct kb_source *retry_timer;
 	char errbuf[CURL_ERROR_SIZE];
 	kb_download_done_fn done;
@@ -178,21 +188,56 @@ static bool is_active(struct kb_downloader *dlr, struct kb_download *dl)
 	return false;
 }
 
+/* Stop dl's transfer for good (curl handle, retry timer) and forget it
+ * from its downloader; its file stays until dl is freed. */
+static void detach(struct kb_download *dl)
+{
+	struct kb_downloader *dlr = dl->dlr;
+
+	TALLOC_FREE(dl->retry_timer);
+	if (dl->easy) {
+		if (dl->in_multi && dlr && dlr->multi)
+			curl_multi_remove_handle(dlr->multi, dl->easy);
+		curl_easy_cleanup(dl->easy);
+		dl->easy = NULL;
+		dl->in_multi = false;
+	}
+	if (!dlr)
+		return;
+	forget_active(dl);
+	if (dl->live_prev)
+		dl->live_prev->live_next = dl->live_next;
+	else
+		dlr->live = dl->live_next;
+	if (dl->live_next)
+		dl->live_next->live_prev = dl->live_prev;
+	dl->live_prev = dl->live_next = NULL;
+	dl->dlr = NULL;
+}
+
 static int download_destructor(struct kb_download *dl)
 {
-	if (dl->easy) {
-		if (dl->in_multi && dl->dlr->multi)
-			curl_multi_remove_handle(dl->dlr->multi, dl->easy);
-		curl_easy_cleanup(dl->easy);
-	}
+	detach(dl);
 	if (dl->fd >= 0)
 		close(dl->fd);
 	if (dl->path)
 		unlink(dl->path);
 	if (!dl->finished)
 		log_debug("download %s: cancelled", dl->url);
-	forget_active(dl);
 	return 0;
+}
+
+/* A transfer failed for good: its partial file goes now, not when the owner
+ * gets round to freeing dl (it may be up to the cap, in the runtime
+ * directory, which is usually RAM). */
+static void drop_file(struct kb_download *dl)
+{
+	if (dl->fd >= 0)
+		close(dl->fd);
+	dl->fd = -1;
+	if (dl->path)
+		unlink(dl->path);
+	TALLOC_FREE(dl->path);
 }
 
 static void on_socket(struct kb_source *src, int fd, uint32_t revents, void *data);
@@ -311,7 +356,10 @@ static int xferinfo_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	if (t - dl->last_progress_ms < KB_DOWNLOAD_PROGRESS_MS)
 		return 0;
 	dl->last_progress_ms = t;
-	dl->progress(dl, (uint64_t)dlnow, dltotal > 0 ? (uint64_t)dltotal : 0, dl->data);
+	/* reported by dispatch(), once curl has returned */
+	dl->progress_pending = true;
+	dl->progress_now = (uint64_t)dlnow;
+	dl->progress_total = dltotal > 0 ? (uint64_t)dltotal : 0;
 	return 0;
 }
 
@@ -323,7 +371,7 @@ static int start_transfer(struct kb_download *dl)
 	if (ftruncate(dl->fd, 0) < 0 || lseek(dl->fd, 0, SEEK_SET) < 0)
 		return -errno;
 	dl->written = 0;
-	dl->too_big = dl->write_failed = false;
+	dl->too_big = dl->write_failed = dl->progress_pending = false;
 	dl->errbuf[0] = '\0';
 	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, dl->url);
@@ -437,6 +485,7 @@ static void retry_now(struct kb_source *src, void *data)
 	if (r < 0) {
 		dl->finished = true;
 		forget_active(dl);
+		drop_file(dl);
 		dl->done(dl, r, NULL, 0, "cannot restart the transfer", dl->data);
 	}
 }
@@ -473,6 +522,7 @@ static void finish(struct kb_download *dl, CURLcode code)
 	}
 	dl->finished = true;
 	forget_active(dl);
+	drop_file(dl);
 	dl->done(dl, r, NULL, 0, why, dl->data);
 	/* dl may be gone now */
 }
@@ -503,6 +553,19 @@ static void dispatch(struct kb_downloader *dlr)
 		}
 	}
 	dlr->dispatching = true;
+	/* progress first, one download at a time from the start of the list:
+	 * a callback may free any download, or start new ones */
+	for (;;) {
+		struct kb_download *dl = NULL;
+
+		for (i = 0; i < dlr->n_active && !dl; i++)
+			if (dlr->active[i]->progress_pending)
+				dl = dlr->active[i];
+		if (!dl)
+			break;
+		dl->progress_pending = false;
+		dl->progress(dl, dl->progress_now, dl->progress_total, dl->data);
+	}
 	for (i = 0; i < n; i++)
 		if (is_active(dlr, ended[i].dl) && ended[i].dl->in_multi)
 			finish(ended[i].dl, ended[i].code);
@@ -511,7 +574,12 @@ static void dispatch(struct kb_downloader *dlr)
 
 static int downloader_destructor(struct kb_downloader *dlr)
 {
-	/* downloads are children: their destructors ran first */
+	/* downloads still held by their owners stop here, without a done
+	 * callback; their files go when they are freed */
+	while (dlr->live) {
+		log_debug("download %s: stopped, the downloader is going", dlr->live->url);
+		detach(dlr->live);
+	}
 	TALLOC_FREE(dlr->timer);
 	if (dlr->multi)
 		curl_multi_cleanup(dlr->multi);
@@ -667,6 +735,10 @@ struct kb_download *kb_download_start(struct kb_downloader *dlr, void *parent, c
 		goto fail;
 	dlr->active = grown;
 	dlr->active[dlr->n_active++] = dl;
+	dl->live_next = dlr->live;
+	if (dlr->live)
+		dlr->live->live_prev = dl;
+	dlr->live = dl;
 	talloc_set_destructor(dl, download_destructor);
 	dl->path = local_name(dlr, dl, url);
 	if (!dl->path)
