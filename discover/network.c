@@ -348,7 +348,10 @@ static int follow_lease(struct iface *ifc, const struct kb_lease *l, const char 
 
 static const char *dhcp_origin(char *buf, const struct kb_lease *l)
 {
-	snprintf(buf, KB_NET_ORIGIN_LEN, "from DHCP server %s", l->serverid ? l->serverid : "?");
+	if (l->serverid)
+		snprintf(buf, KB_NET_ORIGIN_LEN, "from DHCP server %s", l->serverid);
+	else
+		snprintf(buf, KB_NET_ORIGIN_LEN, "from a DHCP%s server", l->ip ? "" : "v6");
 	return buf;
 }
 
@@ -377,8 +380,8 @@ static void dhcp_decide(struct iface *ifc)
 		const struct kb_lease *l = ifc->v4 == DHCP_BOUND ? ifc->lease : ifc->lease6;
 
 		ifc->state = IF_DONE;
-		set_status(ifc, KB_STATUS_INFO, "address %s from DHCP server %s: %s", lease_addr(l),
-			   l->serverid ? l->serverid : "?", why4 ? why4 : why6 ? why6 : "no network boot offered");
+		set_status(ifc, KB_STATUS_INFO, "address %s %s: %s", lease_addr(l), dhcp_origin(origin, l),
+			   why4 ? why4 : why6 ? why6 : "no network boot offered");
 		return;
 	}
 	set_status(ifc, KB_STATUS_ERROR,

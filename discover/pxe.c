@@ -21,33 +21,64 @@ struct lease_key {
 	size_t off;
 	bool hex_option;  /* udhcpc gives unknown options ("optNNN") as hex */
 	bool addrs;       /* a list of IPv4 addresses (raw bytes for optNNN) */
+	bool compact6;    /* IPv6 addresses in it are shortened (udhcpc6 writes them in full) */
 };
 
 #define F(name) offsetof(struct kb_lease, name)
 static const struct lease_key lease_keys[] = {
-	{ "ip", "address", F(ip), false, false },
-	{ "subnet", "subnet mask", F(subnet), false, false },
-	{ "router", "router", F(router), false, false },
-	{ "dns", "DNS servers", F(dns), false, false },
-	{ "domain", "domain", F(domain), false, false },
-	{ "serverid", "DHCP server id", F(serverid), false, false },
-	{ "siaddr", "next-server (siaddr)", F(siaddr), false, false },
-	{ "sname", "server name (sname)", F(sname), false, false },
-	{ "boot_file", "boot file (file field)", F(boot_file), false, false },
-	{ "tftp", "option 66 (TFTP server)", F(tftp_server), false, false },
-	{ "bootfile", "option 67 (boot file)", F(bootfile), false, false },
-	{ "pxeconffile", "option 209 (pxelinux config file)", F(conf_file), false, false },
-	{ "opt209", "option 209 (pxelinux config file)", F(conf_file), true, false },
-	{ "pxepathprefix", "option 210 (pxelinux path prefix)", F(path_prefix), false, false },
-	{ "opt210", "option 210 (pxelinux path prefix)", F(path_prefix), true, false },
-	{ "opt150", "option 150 (TFTP server addresses)", F(tftp_addrs), true, true },
+	{ "ip", "address", F(ip), false, false, false },
+	{ "subnet", "subnet mask", F(subnet), false, false, false },
+	{ "router", "router", F(router), false, false, false },
+	{ "dns", "DNS servers", F(dns), false, false, true },
+	{ "domain", "domain", F(domain), false, false, false },
+	{ "serverid", "DHCP server id", F(serverid), false, false, false },
+	{ "siaddr", "next-server (siaddr)", F(siaddr), false, false, false },
+	{ "sname", "server name (sname)", F(sname), false, false, false },
+	{ "boot_file", "boot file (file field)", F(boot_file), false, false, false },
+	{ "tftp", "option 66 (TFTP server)", F(tftp_server), false, false, false },
+	{ "bootfile", "option 67 (boot file)", F(bootfile), false, false, false },
+	{ "pxeconffile", "option 209 (pxelinux config file)", F(conf_file), false, false, false },
+	{ "opt209", "option 209 (pxelinux config file)", F(conf_file), true, false, false },
+	{ "pxepathprefix", "option 210 (pxelinux path prefix)", F(path_prefix), false, false, false },
+	{ "opt210", "option 210 (pxelinux path prefix)", F(path_prefix), true, false, false },
+	{ "opt150", "option 150 (TFTP server addresses)", F(tftp_addrs), true, true, false },
 	/* udhcpc6's names (DHCPv6) */
-	{ "ipv6", "IPv6 address", F(ipv6), false, false },
-	{ "search", "DNS search list", F(domain), false, false },
-	{ "bootfile_url", "DHCPv6 option 59 (boot file URL)", F(boot_url6), false, false },
-	{ "bootfile_param", "DHCPv6 option 60 (boot file parameters)", F(boot_params6), false, false },
+	{ "ipv6", "IPv6 address", F(ipv6), false, false, true },
+	{ "search", "DNS search list", F(domain), false, false, false },
+	{ "bootfile_url", "DHCPv6 option 59 (boot file URL)", F(boot_url6), false, false, false },
+	{ "bootfile_param", "DHCPv6 option 60 (boot file parameters)", F(boot_params6), false, false, false },
 };
 #undef F
+
+/* val with every blank-separated IPv6 address in its shortest form
+ * ("fd00:0078:0000:…:012d" -> "fd00:78::12d"); other words kept. A child
+ * of ctx, NULL on ENOMEM. */
+static char *compact_v6(void *ctx, const char *val, size_t vlen)
+{
+	char *out = talloc_strdup(ctx, ""), word[INET6_ADDRSTRLEN + 1], text[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	size_t i = 0, n;
+
+	while (out && i < vlen) {
+		if (val[i] == ' ') {
+			i++;
+			continue;
+		}
+		for (n = 0; i + n < vlen && val[i + n] != ' ';)
+			n++;
+		if (n < sizeof(word)) {
+			memcpy(word, val + i, n);
+			word[n] = '\0';
+		}
+		if (n < sizeof(word) && inet_pton(AF_INET6, word, &a) == 1 &&
+		    inet_ntop(AF_INET6, &a, text, sizeof(text)))
+			out = talloc_asprintf_append(out, "%s%s", *out ? " " : "", text);
+		else
+			out = talloc_asprintf_append(out, "%s%.*s", *out ? " " : "", (int)n, val + i);
+		i += n;
+	}
+	return out;
+}
 
 static int hexval(int c)
 {
@@ -214,6 +245,14 @@ int kb_lease_parse(void *ctx, const char *buf, size_t len, struct kb_lease **ret
 		}
 		if (vlen == 0)
 			goto next;
+		if (k->compact6) {
+			val = compact_v6(l, val, vlen);
+			if (!val) {
+				talloc_free(l);
+				return -ENOMEM;
+			}
+			vlen = strlen(val);
+		}
 		{
 			char **field = (char **)((char *)l + k->off);
 

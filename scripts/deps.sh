@@ -14,6 +14,8 @@ PKGS=(
 	busybox-static gettext fusefat fuseiso strace
 	# network boot tests: DHCP/TFTP server, netns and veth, the CA bundle for https
 	dnsmasq-base iproute2 ca-certificates openssl python3-pyftpdlib tinyproxy-bin
+	# test/network/build-udhcpc6.sh: busybox from Debian's source package (apt-get source)
+	dpkg-dev
 	# end-to-end boots in QEMU (test/e2e), without its ~400 recommended packages
 	qemu-system-x86
 	# tests: configs made by the real tools (u-boot-update; kernel-install is systemd's)

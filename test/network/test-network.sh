@@ -16,9 +16,9 @@
 # through the system bundle path, bind-mounted in its private mount
 # namespace; a certificate from another CA refused) and ftp (pyftpdlib)
 # downloads, an iPXE script over https; a rescan re-fetching a changed
-# pxelinux config; DHCPv6 through a stand-in udhcpc6 (Debian's busybox has
-# no such applet: see doc/network.md) giving option 59, the configs and
-# kernel then fetched over TFTP on IPv6.
+# pxelinux config; a proxy (tinyproxy) for http and https; a static address
+# with a boot-url set through kexboot-ctl. DHCPv6 (the real udhcpc6) is
+# test-dhcp6.sh's.
 . "$(dirname "$0")/../integration/lib.sh"
 
 for tool in ip dnsmasq busybox jq python3 openssl unshare tinyproxy; do
@@ -178,31 +178,6 @@ srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 srv.serve_forever()
 EOF
 
-# A stand-in for busybox udhcpc6 (KEXBOOT_UDHCPC6): it records its arguments
-# and, once $W/dhcp6.env exists, does what udhcpc6 does with a lease: runs
-# the -s script with "deconfig" then "bound", the lease in its environment
-# (interface, ipv6, dns, search, bootfile_url). Without the file it fails
-# like udhcpc6 -n when no server answers.
-SRV6=fd00:77:$(( $$ % 200 + 20 ))::1
-CLI6=${SRV6%::1}::50
-cat > "$W/udhcpc6" <<EOF
-#!/bin/sh
-echo "\$*" >> "$W/udhcpc6.args"
-while [ \$# -gt 0 ]; do
-	case "\$1" in
-	-i) interface=\$2; shift ;;
-	-s) script=\$2; shift ;;
-	esac
-	shift
-done
-[ -f "$W/dhcp6.env" ] || { sleep 1; exit 1; }
-. "$W/dhcp6.env"
-export interface ipv6 dns search bootfile_url
-"\$script" deconfig
-"\$script" bound
-EOF
-chmod +x "$W/udhcpc6"
-
 # dnsmasq SCENARIO_ARGS...: (re)start DHCP+TFTP in the server namespace
 DNSMASQ=
 start_dnsmasq() {
@@ -246,7 +221,7 @@ wait_log() {
 }
 start_net_daemon() {
 	# a private mount namespace where the system CA bundle is the test CA's
-	KEXBOOT_UDHCPC6=$W/udhcpc6 ip netns exec "$NSC" unshare --mount --propagation private \
+	KEXBOOT_UDHCPC6= ip netns exec "$NSC" unshare --mount --propagation private \
 		sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$W/bundle.crt" "$CA_BUNDLE" \
 		"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
 		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
@@ -445,36 +420,6 @@ ctl config set network.kbvA.boot-url "file:///etc/shadow" > "$W/out" 2>&1
 check "a boot-url that is no network URL is refused: $(head -1 "$W/out")" grep -q "expected a tftp://" "$W/out"
 ctl config set network.kbvA.method dhcp >/dev/null
 check "back to DHCP: a lease again" wait_log "kbvA: address $NET\\.(5[0-9]|60) from DHCP server" 20
-
-# DHCPv6: IPv4 offers no boot, the (stand-in) udhcpc6 lease gives option 59
-check "udhcpc6 ran with the hook, asking for options 59 and 60" \
-	grep -qE -- "-i kbvA -s $HOOK .*-O 59 -O 60" "$W/udhcpc6.args"
-# the server keeps its address while flap() takes its link down
-ip netns exec "$NSS" sysctl -qw net.ipv6.conf.kbvB.keep_addr_on_down=1
-ip -n "$NSS" addr add "$SRV6/64" dev kbvB nodad
-# what a router advert would give: the on-link prefix
-ip -n "$NSC" -6 route add "${SRV6%::1}::/64" dev kbvA
-cat > "$W/dhcp6.env" <<EOF
-ipv6=$CLI6
-dns=$SRV6
-search=example.test
-bootfile_url=tftp://[$SRV6]/boot/pxelinux.0
-EOF
-start_dnsmasq
-flap
-check "DHCPv6 option 59: pxelinux search on the IPv6 TFTP server" \
-	wait_json ".options[] | select(.name == \"Network Linux\") | .kernel.url == \"tftp://[$SRV6]/boot/vmlinuz\"" 25
-check "  ... all $NOPTS options, INCLUDE fetched over IPv6 too" jqt "[.options[] | select(.device == \"kbvA\")] | length == $NOPTS"
-check "  ... the hook set the DHCPv6 address" sh -c "ip -n '$NSC' -6 addr show kbvA | grep -q 'inet6 $CLI6/128'"
-check "  ... the status names option 59" wait_log "boot configs from tftp://\\[$SRV6\\]/boot/ \\(pxelinux search \\(DHCPv6 option 59\\)\\)" 2
-V6_ID=$(jq -r '.options[] | select(.name == "Network Linux") | .id' "$W/list.json")
-ctl boot "$V6_ID" --dry-run > "$W/out" 2>&1
-check "  ... dry-run boot downloads over TFTP on IPv6" grep -q "tftp://\[$SRV6\]/boot/vmlinuz ($KSIZE bytes" "$W/out"
-# a bad option 59: refused, naming the option
-printf 'ipv6=%s\nbootfile_url=/boot/pxelinux.0\n' "$CLI6" > "$W/dhcp6.env"
-flap
-check "DHCPv6 option 59 that is not a URL is refused" wait_log "refusing the network boot offer: DHCPv6 option 59 \\(boot file URL\\) '/boot/pxelinux.0': not a URL" 20
-rm -f "$W/dhcp6.env"
 
 # a silent DHCP server: a clear status, and the daemon carries on
 stop_dnsmasq

@@ -319,6 +319,20 @@ static void test_dhcpv6(void **state)
 	assert_string_equal(l->domain, "example.net");
 	assert_string_equal(l->boot_url6, "tftp://[2001:db8::1]/boot/pxelinux.0");
 	assert_string_equal(l->boot_params6, "quiet");
+	/* busybox 1.35's udhcpc6 writes addresses in full: shortened, other words kept */
+	l = parse(ctx, lease_text(ctx, "ipv6", "fd00:0078:0178:0000:0000:0000:0000:012d", "dns",
+				  "fd00:0078:0178:0000:0000:0000:0000:0001 2001:0db8:0000:0000:0000:0000:0000:0035",
+				  NULL),
+		  &w);
+	assert_null(w);
+	assert_string_equal(l->ipv6, "fd00:78:178::12d");
+	assert_string_equal(l->dns, "fd00:78:178::1 2001:db8::35");
+	l = parse(ctx, lease_text(ctx, "ip", "192.0.2.5", "dns", "192.0.2.1 192.0.2.2", NULL), &w);
+	assert_string_equal(l->dns, "192.0.2.1 192.0.2.2");
+	l = parse(ctx, lease_text(ctx, "ipv6", "2001:db8::50", "dns", "2001:db8::1",
+				  "search", "example.net", "bootfile_url",
+				  "tftp://[2001:db8::1]/boot/pxelinux.0", NULL),
+		  &w);
 	/* a loader by URL: PXELINUX's search in its directory on its server (no IPv4 names) */
 	p = plan_ok(ctx, l, "52:54:00:12:34:56");
 	assert_false(p->explicit_config);
