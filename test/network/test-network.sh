@@ -17,8 +17,9 @@
 # namespace; a certificate from another CA refused) and ftp (pyftpdlib)
 # downloads, an iPXE script over https; a rescan re-fetching a changed
 # pxelinux config; a proxy (tinyproxy) for http and https; a static address
-# with a boot-url set through kexboot-ctl. DHCPv6 (the real udhcpc6) is
-# test-dhcp6.sh's.
+# with a boot-url set through kexboot-ctl; a boot whose client leaves while
+# its kernel trickles in (test/network/dlserver.py) cancelling the download.
+# DHCPv6 (the real udhcpc6) is test-dhcp6.sh's.
 . "$(dirname "$0")/../integration/lib.sh"
 
 for tool in ip dnsmasq busybox jq python3 openssl unshare tinyproxy; do
@@ -420,6 +421,61 @@ ctl config set network.kbvA.boot-url "file:///etc/shadow" > "$W/out" 2>&1
 check "a boot-url that is no network URL is refused: $(head -1 "$W/out")" grep -q "expected a tftp://" "$W/out"
 ctl config set network.kbvA.method dhcp >/dev/null
 check "back to DHCP: a lease again" wait_log "kbvA: address $NET\\.(5[0-9]|60) from DHCP server" 20
+
+# the client that asked for a boot leaves mid-download: the downloads are
+# cancelled (said so), their files go, the server sees the daemon hang up,
+# and the daemon carries on. A user option's kernel trickles from
+# test/network/dlserver.py (1 KiB every 0.05 s: 50 s for this one).
+SLOW=http://$SRV:8081/trickle/1000000
+ip netns exec "$NSS" python3 "$SRC/test/network/dlserver.py" "$SRV" 8081 > "$W/dlserver.port" 2>>"$W/dlserver.err" &
+SERVER_PIDS+=("$!")
+# wait_dl_stats PATH EXPECTED: until dlserver.py's counts for PATH are these (<= 3 s)
+wait_dl_stats() {
+	local i got=
+	for i in $(seq 30); do
+		got=$(ip netns exec "$NSS" python3 -c \
+			'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+			"http://$SRV:8081/stats$1")
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "dlserver.py saw for $1: $got"
+	return 1
+}
+# wait_file FILE REGEX [SECONDS]
+wait_file() {
+	local i
+	for i in $(seq $(( ${3:-5} * 10 ))); do
+		grep -qE "$2" "$1" && return 0
+		sleep 0.1
+	done
+	echo "$1 never said: $2"; tail -5 "$1"
+	return 1
+}
+for i in $(seq 50); do [ -s "$W/dlserver.port" ] && break; sleep 0.1; done
+SLOW_ID=$(ctl add --name "Slow kernel" --kernel "$SLOW")
+"$CTL" --socket "$SOCK" watch > "$W/watch.out" 2>&1 &
+WATCH=$!
+PIDS+=("$WATCH")
+sleep 0.2
+"$CTL" --socket "$SOCK" boot "$SLOW_ID" --dry-run > "$W/out" 2>&1 &
+BOOT=$!
+PIDS+=("$BOOT")
+check "a slow download: progress broadcast" wait_file "$W/watch.out" "downloading kernel $SLOW: [0-9]+ of 976 KiB"
+check "  ... its partial file is in the runtime directory" test -n "$(ls -A "$W/run/downloads")"
+kill "$BOOT"
+wait "$BOOT" 2>/dev/null
+check "the client leaving cancels its downloads: said so" \
+	wait_log "downloads cancelled: the client that asked for them left" 3
+ctl status >/dev/null
+check "  ... the daemon still answers ctl status" test $? = 0
+check "  ... the partial file is gone" test -z "$(ls -A "$W/run/downloads")"
+check "  ... the server saw the daemon hang up" wait_dl_stats /trickle/1000000 "requests=1 disconnects=1 completed=0"
+check "  ... and ctl list" ctlq '.options | length > 0' list --json
+kill "$WATCH"
+wait "$WATCH" 2>/dev/null
+ctl remove "$SLOW_ID" >/dev/null
+check "the slow option removed" ctlq "[.options[] | select(.id == \"$SLOW_ID\")] | length == 0" list --json
 
 # a silent DHCP server: a clear status, and the daemon carries on
 stop_dnsmasq
