@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,6 +53,7 @@ struct kb_download {
 	int fd;
 	uint64_t written, max_size;
 	unsigned timeout_s;
+	unsigned stall_s;
 	int tries_left;
 	bool too_big, write_failed, finished;
 	uint64_t last_progress_ms;
@@ -392,7 +394,14 @@ static int start_transfer(struct kb_download *dl)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)dl->timeout_s);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)KB_DOWNLOAD_CONNECT_TIMEOUT_S);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)KB_DOWNLOAD_LOW_SPEED_BYTES);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)KB_DOWNLOAD_LOW_SPEED_TIME_S);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)dl->stall_s);
+	/* FTP: libcurl sends QUIT to a cached control connection when it is
+	 * closed, waiting for the answer without the event loop (120 s by
+	 * default), e.g. at exit to a server gone with an old lease: cache
+	 * none, and bound any wait for an FTP answer */
+	if (strncasecmp(dl->url, "ftp://", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)dl->stall_s);
 	/* only the configured proxy, never one from the environment */
 	curl_easy_setopt(e, CURLOPT_PROXY, dl->proxy ? dl->proxy : "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "kexboot/" PACKAGE_VERSION);
@@ -727,6 +736,7 @@ struct kb_download *kb_download_start(struct kb_downloader *dlr, void *parent, c
 	if (dl->max_size > dlr->max_size)
 		dl->max_size = dlr->max_size;
 	dl->timeout_s = opts && opts->timeout_s ? opts->timeout_s : KB_DOWNLOAD_TIMEOUT_S;
+	dl->stall_s = opts && opts->stall_s ? opts->stall_s : KB_DOWNLOAD_LOW_SPEED_TIME_S;
 	dl->tries_left = opts && opts->retries >= 0 ? opts->retries : KB_DOWNLOAD_RETRIES;
 	dl->url = talloc_strdup(dl, url);
 	dl->proxy = opts && opts->proxy ? talloc_strdup(dl, opts->proxy) : NULL;

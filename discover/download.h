@@ -33,6 +33,8 @@ struct kb_download;
 struct kb_download_opts {
 	uint64_t max_size;   /* refuse larger files; 0: the downloader's cap */
 	unsigned timeout_s;  /* 0: KB_DOWNLOAD_TIMEOUT_S */
+	unsigned stall_s;    /* under KB_DOWNLOAD_LOW_SPEED_BYTES/s this long, or an FTP
+	                        server silent this long, is a stall; 0: KB_DOWNLOAD_LOW_SPEED_TIME_S */
 	int retries;         /* -1: KB_DOWNLOAD_RETRIES */
 	const char *proxy;   /* "http://host:port" or NULL */
 };

@@ -371,6 +371,26 @@ static void test_stall_times_out(void **state)
 	assert_int_equal(server_requests("/stall/a"), 1);
 }
 
+/* A stall is caught by the low-speed window long before the overall
+ * timeout, and it is transient: tried again, then reported. */
+static void test_stall_window_and_retry(void **state)
+{
+	struct fix *f = *state;
+	struct result r = { .free_in_done = true };
+	struct kb_download_opts o = { .timeout_s = 60, .stall_s = 2, .retries = 1 };
+	uint64_t t0 = now_ms();
+
+	start(f, f->ctx, "/stall/b", &o, &r);
+	run_until(f, &r.done);
+	assert_int_equal(r.status, -ETIMEDOUT);
+	assert_non_null(strstr(r.why, "timed out"));
+	/* two windows and the retry delay, far below the 60 s overall limit */
+	assert_true(r.done_ms - t0 >= 2 * 1900 + KB_DOWNLOAD_RETRY_DELAY_MS);
+	assert_true(r.done_ms - t0 <= 9000);
+	assert_int_equal(r.entries_at_done, 0);
+	assert_int_equal(server_requests("/stall/b"), 2);
+}
+
 static void test_retry_dropped_connection(void **state)
 {
 	struct fix *f = *state;
@@ -623,6 +643,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stall_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_window_and_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_dropped_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_retries_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_not_retried, setup, teardown),
