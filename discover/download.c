@@ -44,6 +44,7 @@ struct kb_downloader {
 
 struct kb_download {
 	struct kb_downloader *dlr; /* NULL once the downloader is gone */
+	unsigned serial;           /* tells a download from a later one at the same address */
 	struct kb_download *live_prev, *live_next;
 	CURL *easy;
 	bool in_multi;
@@ -541,6 +542,7 @@ static void dispatch(struct kb_downloader *dlr)
 {
 	struct {
 		struct kb_download *dl;
+		unsigned serial;
 		CURLcode code;
 	} ended[KB_DOWNLOAD_MAX_ACTIVE];
 	unsigned n = 0, i;
@@ -557,6 +559,7 @@ static void dispatch(struct kb_downloader *dlr)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&dl);
 		if (dl && n < KB_DOWNLOAD_MAX_ACTIVE) {
 			ended[n].dl = dl;
+			ended[n].serial = dl->serial;
 			ended[n].code = m->data.result;
 			n++;
 		}
@@ -575,8 +578,10 @@ static void dispatch(struct kb_downloader *dlr)
 		dl->progress_pending = false;
 		dl->progress(dl, dl->progress_now, dl->progress_total, dl->data);
 	}
+	/* (a callback may have freed one and started another at its address) */
 	for (i = 0; i < n; i++)
-		if (is_active(dlr, ended[i].dl) && ended[i].dl->in_multi)
+		if (is_active(dlr, ended[i].dl) && ended[i].dl->serial == ended[i].serial &&
+		    ended[i].dl->in_multi)
 			finish(ended[i].dl, ended[i].code);
 	dlr->dispatching = false;
 }
@@ -751,6 +756,7 @@ struct kb_download *kb_download_start(struct kb_downloader *dlr, void *parent, c
 	dlr->live = dl;
 	talloc_set_destructor(dl, download_destructor);
 	dl->path = local_name(dlr, dl, url);
+	dl->serial = dlr->serial;
 	if (!dl->path)
 		goto fail;
 	dl->fd = open(dl->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
