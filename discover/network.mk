@@ -36,6 +36,7 @@ EXTRA_DIST += test/network/dlserver.py
 # Real DHCP/TFTP/HTTP servers in network namespaces (root).
 TESTS += test/network/test-network.sh
 dist_noinst_SCRIPTS += test/network/test-network.sh
+EXTRA_DIST += test/network/netlib.sh
 # DHCPv6 through the real busybox udhcpc6, built from Debian's busybox source
 TESTS += test/network/test-dhcp6.sh
 dist_noinst_SCRIPTS += test/network/test-dhcp6.sh test/network/build-udhcpc6.sh

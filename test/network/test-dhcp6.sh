@@ -13,21 +13,15 @@
 # INCLUDE fetched in a second round), options with tftp://[v6]/ URLs; a
 # dry-run boot downloads the kernel and initrd over TFTP on IPv6 with their
 # sizes; option 59 that is not a URL is refused with a clear status.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/netlib.sh"
 
-for tool in ip dnsmasq busybox jq python3 flock; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
-done
+need_tools ip dnsmasq busybox jq python3 flock
 busybox udhcpc --help >/dev/null 2>&1 || [ $? != 127 ] || { echo "SKIP: busybox has no udhcpc"; exit 77; }
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-HOOK=$SRC/discover/udhcpc-hook
 t0=$(date +%s)
 UDHCPC6=$("$SRC/test/network/build-udhcpc6.sh") ||
 	{ echo "SKIP: no busybox with udhcpc6 (test/network/build-udhcpc6.sh failed, see above)"; exit 77; }
 echo "udhcpc6: $UDHCPC6 ($(cat "$(dirname "$UDHCPC6")/VERSION" 2>/dev/null), ready in $(( $(date +%s) - t0 )) s)"
 
-NSS=kbd6S$$
-NSC=kbd6C$$
 N=$(( $$ % 200 + 20 ))
 SRV=10.78.$N.1
 NET=${SRV%.1}
@@ -36,37 +30,11 @@ SRV6=${PFX}:1
 # udhcpc6 gives addresses in full (fd00:0078:...): what the hook hands on
 # (N's decimal digits read as hex digits: fd00:78:123:: is fd00:0078:0123::)
 SRV6_FULL=$(printf 'fd00:0078:%04d:0000:0000:0000:0000:0001' "$N")
-SERVER_PIDS=()
-chmod 755 "$W" # dnsmasq's TFTP reads our files
-
-net_cleanup() {
-	local p
-	if [ "$failed" != 0 ] && [ -f "$W/daemon.log" ]; then
-		echo "--- daemon log (last 60 lines)"
-		grep -vE 'uevent|client uid' "$W/daemon.log" | tail -60
-		echo "--- dnsmasq log (last 30 lines)"
-		tail -30 "$W/dnsmasq.log" 2>/dev/null
-		[ -n "${KB_NET_KEEP:-}" ] && cp "$W/daemon.log" "$KB_NET_KEEP" && cp "$W/dnsmasq.log" "$KB_NET_KEEP.dnsmasq"
-	fi
-	for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	# the veth pair lives only in our namespaces: deleting them deletes it
-	ip netns del "$NSS" 2>/dev/null
-	ip netns del "$NSC" 2>/dev/null
-}
-trap 'net_cleanup; kb_cleanup' EXIT
-
-ip netns add "$NSS" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip netns add "$NSC" || exit 1
-ip link add kbvA netns "$NSC" type veth peer name kbvB netns "$NSS" || { echo "SKIP: no veth"; exit 77; }
+NET_LOGS=("$W/dnsmasq.log")
+net_setup d6
 # the server keeps its addresses while flap() takes its link down
 ip netns exec "$NSS" sysctl -qw net.ipv6.conf.kbvB.keep_addr_on_down=1
-ip -n "$NSS" addr add "$SRV/24" dev kbvB
 ip -n "$NSS" addr add "$SRV6/64" dev kbvB nodad
-ip -n "$NSS" link set lo up
-ip -n "$NSS" link set kbvB up
-ip -n "$NSC" link set lo up
-MAC=$(ip -n "$NSC" -o link show kbvA | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-MACNAME=01-$(echo "$MAC" | tr ':' '-')
 
 # --- what the TFTP server serves
 T=$W/tftp
@@ -102,60 +70,10 @@ NOPTS=3
 
 # dnsmasq ARGS...: (re)start DHCPv4 (no boot file), DHCPv6 with router
 # adverts (the on-link prefix: a DHCPv6 address is a /128) and TFTP
-DNSMASQ=
 start_dnsmasq() {
-	stop_dnsmasq
-	ip netns exec "$NSS" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
-		--interface=kbvB --bind-interfaces --dhcp-authoritative \
-		--dhcp-range="$NET.50,$NET.60,255.255.255.0,1h" \
+	dnsmasq_start --dhcp-range="$NET.50,$NET.60,255.255.255.0,1h" \
 		--dhcp-range="${PFX}:100,${PFX}:1ff,64,1h" --enable-ra \
-		--dhcp-option=option6:dns-server,"[$SRV6]" --dhcp-option=option6:domain-search,example.test \
-		--dhcp-leasefile="$W/leases" --enable-tftp --tftp-root="$T" \
-		--log-dhcp --log-facility="$W/dnsmasq.log" "$@" 2>>"$W/dnsmasq.err" &
-	DNSMASQ=$!
-	SERVER_PIDS+=("$DNSMASQ")
-	sleep 0.3
-}
-stop_dnsmasq() {
-	[ -n "$DNSMASQ" ] && kill "$DNSMASQ" 2>/dev/null && wait "$DNSMASQ" 2>/dev/null
-	DNSMASQ=
-	rm -f "$W/leases"
-}
-# flap the link: the daemon withdraws the options and runs DHCP again; wait
-# until it has seen the link go down (the kernel coalesces quick changes)
-flap() {
-	local n
-	n=$(grep -c "link down" "$W/daemon.log")
-	ip -n "$NSS" link set kbvB down
-	for _ in $(seq 50); do
-		[ "$(grep -c "link down" "$W/daemon.log")" -gt "$n" ] && break
-		sleep 0.1
-	done
-	ip -n "$NSS" link set kbvB up
-}
-# wait_log REGEX [SECONDS]: until the daemon's log says it
-wait_log() {
-	for _ in $(seq $(( ${2:-15} * 10 ))); do
-		grep -qE "$1" "$W/daemon.log" && return 0
-		sleep 0.1
-	done
-	echo "log never said: $1"; grep -vE 'uevent|client uid' "$W/daemon.log" | tail -15
-	return 1
-}
-start_net_daemon() {
-	ip netns exec "$NSC" env KEXBOOT_UDHCPC6="$UDHCPC6" \
-		"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
-		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
-		--kexec-sysroot "$W/sysroot" --devices none-such --interfaces kbvA \
-		--dhcp-hook "$HOOK" --download-max 2000000 2>>"$W/daemon.err" &
-	DAEMON=$!
-	PIDS+=("$DAEMON")
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.05
-	done
-	bad "daemon socket did not appear"
-	return 1
+		--dhcp-option=option6:dns-server,"[$SRV6]" --dhcp-option=option6:domain-search,example.test "$@"
 }
 
 start_dnsmasq --dhcp-option=option6:bootfile-url,"tftp://[$SRV6]/boot/pxelinux.0" \

@@ -20,51 +20,20 @@
 # with a boot-url set through kexboot-ctl; a boot whose client leaves while
 # its kernel trickles in (test/network/dlserver.py) cancelling the download.
 # DHCPv6 (the real udhcpc6) is test-dhcp6.sh's.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/netlib.sh"
 
-for tool in ip dnsmasq busybox jq python3 openssl unshare tinyproxy; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
-done
+need_tools ip dnsmasq busybox jq python3 openssl unshare tinyproxy
 busybox udhcpc --help >/dev/null 2>&1 || [ $? != 127 ] || { echo "SKIP: busybox has no udhcpc"; exit 77; }
 busybox httpd --help >/dev/null 2>&1 || [ $? != 127 ] || { echo "SKIP: busybox has no httpd"; exit 77; }
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-HOOK=$SRC/discover/udhcpc-hook
 # the system CA bundle libcurl reads on Debian: the daemon sees ours there
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 [ -f "$CA_BUNDLE" ] || { echo "SKIP: no $CA_BUNDLE to stand in for"; exit 77; }
 # pyftpdlib is Debian's python3-pyftpdlib (the system python)
 /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null || { echo "SKIP: python3-pyftpdlib not installed"; exit 77; }
 
-NSS=kbnetS$$
-NSC=kbnetC$$
 SRV=10.77.$(( $$ % 200 + 20 )).1
 NET=${SRV%.1}
-SERVER_PIDS=()
-chmod 755 "$W" # dnsmasq's TFTP runs as root here, but busybox httpd reads as us too
-
-net_cleanup() {
-	local p
-	if [ "$failed" != 0 ] && [ -f "$W/daemon.log" ]; then
-		echo "--- daemon log (last 60 lines)"
-		grep -v uevent "$W/daemon.log" | tail -60
-		[ -n "${KB_NET_KEEP:-}" ] && cp "$W/daemon.log" "$KB_NET_KEEP"
-	fi
-	for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	# the veth pair lives only in our namespaces: deleting them deletes it
-	ip netns del "$NSS" 2>/dev/null
-	ip netns del "$NSC" 2>/dev/null
-}
-trap 'net_cleanup; kb_cleanup' EXIT
-
-ip netns add "$NSS" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-ip netns add "$NSC" || exit 1
-ip link add kbvA netns "$NSC" type veth peer name kbvB netns "$NSS" || { echo "SKIP: no veth"; exit 77; }
-ip -n "$NSS" addr add "$SRV/24" dev kbvB
-ip -n "$NSS" link set lo up
-ip -n "$NSS" link set kbvB up
-ip -n "$NSC" link set lo up
-MAC=$(ip -n "$NSC" -o link show kbvA | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
-MACNAME=01-$(echo "$MAC" | tr ':' '-')
+net_setup net
 
 # --- what the servers serve
 T=$W/tftp
@@ -180,77 +149,20 @@ srv.serve_forever()
 EOF
 
 # dnsmasq SCENARIO_ARGS...: (re)start DHCP+TFTP in the server namespace
-DNSMASQ=
-start_dnsmasq() {
-	stop_dnsmasq
-	ip netns exec "$NSS" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --user=root \
-		--interface=kbvB --bind-interfaces --dhcp-authoritative \
-		--dhcp-range="$NET.50,$NET.60,255.255.255.0,1h" --dhcp-leasefile="$W/leases" \
-		--enable-tftp --tftp-root="$T" --log-dhcp --log-facility="$W/dnsmasq.log" "$@" \
-		2>>"$W/dnsmasq.err" &
-	DNSMASQ=$!
-	SERVER_PIDS+=("$DNSMASQ")
-	sleep 0.3
-}
-stop_dnsmasq() {
-	[ -n "$DNSMASQ" ] && kill "$DNSMASQ" 2>/dev/null && wait "$DNSMASQ" 2>/dev/null
-	DNSMASQ=
-	rm -f "$W/leases"
-}
-# flap the link: the daemon withdraws the options and runs DHCP again. The
-# kernel coalesces carrier changes less than a second apart, so wait until
-# the daemon has seen the link go down before bringing it back.
-flap() {
-	local n i
-	n=$(grep -c "link down" "$W/daemon.log")
-	ip -n "$NSS" link set kbvB down
-	for i in $(seq 50); do
-		[ "$(grep -c "link down" "$W/daemon.log")" -gt "$n" ] && break
-		sleep 0.1
-	done
-	ip -n "$NSS" link set kbvB up
-}
-# wait_log REGEX [SECONDS]: until the daemon's log says it
-wait_log() {
-	local i
-	for i in $(seq $(( ${2:-15} * 10 ))); do
-		grep -qE "$1" "$W/daemon.log" && return 0
-		sleep 0.1
-	done
-	echo "log never said: $1"; grep -v uevent "$W/daemon.log" | tail -15
-	return 1
-}
-start_net_daemon() {
-	# a private mount namespace where the system CA bundle is the test CA's
-	KEXBOOT_UDHCPC6= ip netns exec "$NSC" unshare --mount --propagation private \
-		sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$W/bundle.crt" "$CA_BUNDLE" \
-		"$DISCOVER" --socket "$SOCK" --runtime-dir "$W/run" --state-dir "$W/state" \
-		--config "$W/kexboot.conf" --dry-run --log-level debug --log-file "$W/daemon.log" \
-		--kexec-sysroot "$W/sysroot" --devices none-such --interfaces kbvA \
-		--dhcp-hook "$HOOK" --download-max 2000000 "${COMPAT_ARGS[@]}" "$@" 2>>"$W/daemon.err" &
-	DAEMON=$!
-	PIDS+=("$DAEMON")
-	for i in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.05
-	done
-	bad "daemon socket did not appear"
-	return 1
-}
+start_dnsmasq() { dnsmasq_start --dhcp-range="$NET.50,$NET.60,255.255.255.0,1h" "$@"; }
+# the daemon sees the test CA as the system bundle, in a private mount namespace
+NET_WRAP=(unshare --mount --propagation private
+	sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$W/bundle.crt" "$CA_BUNDLE")
 
-ip netns exec "$NSS" busybox httpd -f -p "$SRV:80" -h "$H" &
-SERVER_PIDS+=("$!")
-ip netns exec "$NSS" python3 "$W/https.py" "$SRV" 443 "$H" "$W/srv.crt" "$W/srv.key" 2>>"$W/https.log" &
-SERVER_PIDS+=("$!")
-ip netns exec "$NSS" python3 "$W/https.py" "$SRV" 8443 "$H" "$W/rogue.crt" "$W/rogue.key" 2>>"$W/https.log" &
-SERVER_PIDS+=("$!")
-ip netns exec "$NSS" /usr/bin/python3 -m pyftpdlib -i "$SRV" -p 21 -d "$H" 2>>"$W/ftp.log" &
-SERVER_PIDS+=("$!")
+server_start busybox httpd -f -p "$SRV:80" -h "$H"
+server_start python3 "$W/https.py" "$SRV" 443 "$H" "$W/srv.crt" "$W/srv.key" 2>>"$W/https.log"
+server_start python3 "$W/https.py" "$SRV" 8443 "$H" "$W/rogue.crt" "$W/rogue.key" 2>>"$W/https.log"
+server_start /usr/bin/python3 -m pyftpdlib -i "$SRV" -p 21 -d "$H" 2>>"$W/ftp.log"
 start_dnsmasq --dhcp-boot=pxelinux.0,,"$SRV" --dhcp-option-force=210,/boot/
 
 # autoboot waits for the interface, then boots its default (dry run)
 printf 'wait-for = interface:kbvA\nwait-timeout = 60\ntimeout = 1\n' > "$W/kexboot.conf"
-start_net_daemon || exit 1
+start_net_daemon "${COMPAT_ARGS[@]}" || exit 1
 check "autoboot says it waits for the interface" \
 	ctlq '.autoboot.waiting_for // "" | test("interface:kbvA")' list --json
 ctl wait --options $NOPTS --timeout 30 >/dev/null
@@ -305,8 +217,7 @@ check "  ... and its initrd over FTP" grep -q "ftp://$SRV/k/initrd.img (" "$W/ou
 # CONNECT), so does a user option's URL; a dead proxy is a clear failure.
 printf '%s\n' "Port 8888" "Listen $SRV" "Timeout 30" "MaxClients 8" \
 	"LogFile \"$W/tinyproxy.log\"" "LogLevel Info" "Allow $NET.0/24" > "$W/tinyproxy.conf"
-ip netns exec "$NSS" tinyproxy -d -c "$W/tinyproxy.conf" 2>>"$W/tinyproxy.err" &
-SERVER_PIDS+=("$!")
+server_start tinyproxy -d -c "$W/tinyproxy.conf" 2>>"$W/tinyproxy.err"
 ctl config set network.kbvA.proxy "http://$SRV:8888" >/dev/null
 check "proxy set for kbvA" test "$(ctl config get network.kbvA.proxy)" = "http://$SRV:8888"
 ctl boot "$HTTP_ID" --dry-run > "$W/out" 2>&1
@@ -427,8 +338,7 @@ check "back to DHCP: a lease again" wait_log "kbvA: address $NET\\.(5[0-9]|60) f
 # and the daemon carries on. A user option's kernel trickles from
 # test/network/dlserver.py (1 KiB every 0.05 s: 50 s for this one).
 SLOW=http://$SRV:8081/trickle/1000000
-ip netns exec "$NSS" python3 "$SRC/test/network/dlserver.py" "$SRV" 8081 > "$W/dlserver.port" 2>>"$W/dlserver.err" &
-SERVER_PIDS+=("$!")
+server_start python3 "$SRC/test/network/dlserver.py" "$SRV" 8081 > "$W/dlserver.port" 2>>"$W/dlserver.err"
 # wait_dl_stats PATH EXPECTED: until dlserver.py's counts for PATH are these (<= 3 s)
 wait_dl_stats() {
 	local i got=
