@@ -31,9 +31,9 @@ struct qframe {
 	struct qframe *next;
 	const uint8_t *data; /* buf, or inside the shared buffer */
 	size_t len;
-	uint8_t *buf;        /* own chunk (talloc child), cap bytes; NULL when shared */
+	uint8_t *buf;        /* own chunk (talloc child), cap bytes; NULL: data is in a
+	                        shared buffer the qframe holds a reference to */
 	size_t cap;
-	bool shared;         /* data belongs to a buffer the qframe holds a reference to */
 };
 
 struct conn_guard {
@@ -168,7 +168,7 @@ static int conn_flush(struct kb_conn *conn)
 		}
 		conn->head_off += (size_t)n;
 		conn->queued -= (size_t)n;
-		if (f->shared)
+		if (!f->buf)
 			conn->shared -= (size_t)n;
 		if (conn->head_off < f->len)
 			break;
@@ -358,7 +358,6 @@ static int conn_enqueue(struct kb_conn *conn, const uint8_t *frame, size_t len, 
 			return -ENOMEM;
 		}
 		f->data = frame;
-		f->shared = true;
 		conn->shared += len;
 	} else {
 		/* what a peer makes us hold is bounded; shared bytes are not its own */
@@ -368,7 +367,7 @@ static int conn_enqueue(struct kb_conn *conn, const uint8_t *frame, size_t len, 
 		}
 		/* small frames share chunks: per-allocation overhead would
 		 * otherwise double what a slow peer costs */
-		if (!f || f->shared || f->cap - f->len < len) {
+		if (!f || !f->buf || f->cap - f->len < len) {
 			size_t cap = len > KB_CONN_CHUNK ? len : KB_CONN_CHUNK;
 
 			f = talloc_zero(conn, struct qframe);
